@@ -1,0 +1,26 @@
+/**
+ * @module db/insert-if
+ * `INSERT … SELECT <row> WHERE <condition>`: an insert that happens only when a condition holds in
+ * the same statement. The receive pipeline uses it so that a domain change applies only when its
+ * event was recorded by the same transaction, never on a duplicate delivery.
+ */
+import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type { Database } from "./client";
+
+/**
+ * Inserts `row` into `table` only when `condition` is true. Columns missing from `row` get NULL
+ * (not their default): use it for tables whose insertable columns have no defaults.
+ */
+export function insertIf<T extends PgTable>(db: Database, table: T, row: Partial<T["$inferInsert"]>, condition: SQL) {
+	const values = row as Record<string, unknown>;
+	const selected = Object.entries(getTableColumns(table))
+		// drizzle's own rule for which columns an insert lists (identity "always" columns are not)
+		.filter(([, column]) => !(column as unknown as { shouldDisableInsert(): boolean }).shouldDisableInsert())
+		.map(([key, column]) => {
+			const type = sql.raw(column.getSQLType());
+			const value = values[key];
+			return value === undefined || value === null ? sql`null::${type}` : sql`${sql.param(value, column)}::${type}`;
+		});
+	return db.insert(table).select(sql`select ${sql.join(selected, sql`, `)} where ${condition}`);
+}

@@ -1,0 +1,48 @@
+/**
+ * @module providers/clerk
+ * Clerk user sync: user.created / user.updated upsert the user (newest snapshot wins),
+ * user.deleted leaves a tombstone. Deliveries are signed with Standard Webhooks (Svix);
+ * the secret is CLERK_WEBHOOK_SIGNING_SECRET. The event id is the `svix-id` header.
+ */
+import { tombstoneUser, upsertUser } from "../../domain/users";
+import { verifyWithStandardWebhooks } from "../../webhooks/standard-webhooks-provider";
+import type { Interpretation, WebhookProvider } from "../../webhooks/provider";
+import { clerkDeletedUser, clerkEnvelope, clerkUser, describeIssues, toUserSnapshot } from "./payload";
+
+function interpret(payload: unknown, eventId: string, sentAtSeconds: number): Interpretation {
+	const envelope = clerkEnvelope.safeParse(payload);
+	if (!envelope.success) {
+		const type = (payload as { type?: unknown } | null)?.type;
+		return {
+			kind: "fail",
+			eventId,
+			eventType: typeof type === "string" && type ? type : "unknown",
+			reason: `envelope: ${describeIssues(envelope.error)}`,
+		};
+	}
+	const { type, data } = envelope.data;
+	const eventAt = new Date(envelope.data.timestamp ?? sentAtSeconds * 1000);
+	switch (type) {
+		case "user.created":
+		case "user.updated": {
+			const user = clerkUser.safeParse(data);
+			if (!user.success) return { kind: "fail", eventId, eventType: type, reason: describeIssues(user.error) };
+			const snapshot = toUserSnapshot(user.data);
+			return { kind: "apply", eventId, eventType: type, changes: (db, isNew) => [upsertUser(db, snapshot, eventAt, isNew)] };
+		}
+		case "user.deleted": {
+			const user = clerkDeletedUser.safeParse(data);
+			if (!user.success) return { kind: "fail", eventId, eventType: type, reason: describeIssues(user.error) };
+			return { kind: "apply", eventId, eventType: type, changes: (db, isNew) => [tombstoneUser(db, user.data.id, eventAt, isNew)] };
+		}
+		default:
+			return { kind: "ignore", eventId, eventType: type };
+	}
+}
+
+export const clerk: WebhookProvider = {
+	name: "clerk",
+	verify: (headers, rawBody, env, nowSeconds) =>
+		verifyWithStandardWebhooks(env.CLERK_WEBHOOK_SIGNING_SECRET, "CLERK_WEBHOOK_SIGNING_SECRET", headers, rawBody, nowSeconds),
+	interpret: (payload, verified) => interpret(payload, verified.deliveryId as string, verified.sentAt as number),
+};

@@ -1,0 +1,45 @@
+/**
+ * @module webhooks/provider
+ * What a provider module supplies to the shared receive pipeline: how to verify a delivery and how
+ * to read a verified event into a ledger entry plus the domain statements it applies.
+ */
+import type { SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Database } from "../db/client";
+
+/** Why a delivery was refused before anything was recorded. */
+export type Rejection =
+	| "payload_too_large"
+	| "missing_signature_headers"
+	| "invalid_signature_timestamp"
+	| "signature_mismatch"
+	| "timestamp_outside_tolerance"
+	| "malformed_json"
+	| "not_configured"
+	| "database_unavailable";
+
+export type Verification =
+	| { ok: true; deliveryId?: string; sentAt?: number }
+	| { ok: false; rejection: Rejection; detail: string };
+
+/** A statement that returns at least one row when it changed the shop's data. */
+export type Change = BatchItem<"pg">;
+
+/**
+ * The statements an event applies. `isNewEvent` is a condition that holds only when this delivery
+ * recorded the event (not a duplicate): every statement must change nothing unless it holds.
+ */
+export type ChangeBuilder = (db: Database, isNewEvent: SQL) => [Change, ...Change[]];
+
+/** What a verified event means for us. */
+export type Interpretation =
+	| { kind: "apply"; eventId: string; eventType: string; changes: ChangeBuilder }
+	| { kind: "ignore"; eventId: string; eventType: string }
+	| { kind: "fail"; eventId: string; eventType: string; reason: string };
+
+export interface WebhookProvider {
+	/** The path segment (`/api/webhooks/<name>`) and the ledger's `provider` value. */
+	readonly name: string;
+	verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification>;
+	interpret(payload: unknown, verified: Extract<Verification, { ok: true }>): Interpretation;
+}

@@ -1,0 +1,36 @@
+/**
+ * @module webhooks/standard-webhooks-provider
+ * Adapts the Standard Webhooks verifier to the pipeline's Verification, for every provider that
+ * signs with it (Clerk now; Resend next). The delivery id is the `svix-id` / `webhook-id` header.
+ */
+import { standardWebhooksKeys, verifyStandardWebhook } from "../signatures/standard-webhooks";
+import type { Verification } from "./provider";
+
+const rejections = {
+	missing_headers: "missing_signature_headers",
+	invalid_timestamp: "invalid_signature_timestamp",
+	no_matching_signature: "signature_mismatch",
+	timestamp_too_old: "timestamp_outside_tolerance",
+	timestamp_too_new: "timestamp_outside_tolerance",
+} as const;
+
+export async function verifyWithStandardWebhooks(
+	secretSetting: string | undefined,
+	secretName: string,
+	headers: Headers,
+	rawBody: Uint8Array,
+	nowSeconds: number,
+): Promise<Verification> {
+	if (!secretSetting?.trim()) {
+		return { ok: false, rejection: "not_configured", detail: `${secretName} is not set` };
+	}
+	let keys: Awaited<ReturnType<typeof standardWebhooksKeys>>;
+	try {
+		keys = await standardWebhooksKeys(secretSetting);
+	} catch (error) {
+		return { ok: false, rejection: "not_configured", detail: `${secretName}: ${(error as Error).message}` };
+	}
+	const result = await verifyStandardWebhook(keys, headers, rawBody, nowSeconds);
+	if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+	return { ok: true, deliveryId: result.id, sentAt: result.timestamp };
+}

@@ -1,0 +1,58 @@
+/**
+ * Test helper: sends a request through the Worker's own fetch handler (inside workerd, against the
+ * test database) and collects what a user would look at: the status, the JSON body, the log lines,
+ * and the HTTP requests the Worker made to the database endpoint.
+ */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { vi } from "vitest";
+import worker from "../../src/index";
+
+export interface Delivered {
+	status: number;
+	body: Record<string, unknown>;
+	/** Every line the Worker logged, parsed from JSON. */
+	logs: Record<string, unknown>[];
+	/** Raw text of everything logged, to search for data that must not appear. */
+	logText: string;
+	/** URLs of the Worker's requests to the database's SQL endpoint. */
+	databaseRequests: string[];
+}
+
+export async function deliver(request: Request, bindings: Env = env): Promise<Delivered> {
+	const printed: string[] = [];
+	const spies = (["log", "warn", "error"] as const).map((level) =>
+		vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+			printed.push(args.map(String).join(" "));
+		}),
+	);
+	const realFetch = globalThis.fetch;
+	const databaseRequests: string[] = [];
+	const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+		const url = input instanceof Request ? input.url : String(input);
+		if (url.endsWith("/sql")) databaseRequests.push(url);
+		return realFetch(input, init);
+	});
+	try {
+		const ctx = createExecutionContext();
+		const response = await worker.fetch(request, bindings, ctx);
+		await waitOnExecutionContext(ctx);
+		const text = await response.text();
+		return {
+			status: response.status,
+			body: text ? JSON.parse(text) : {},
+			logs: printed.map((line) => JSON.parse(line)),
+			logText: printed.join("\n"),
+			databaseRequests,
+		};
+	} finally {
+		for (const spy of spies) spy.mockRestore();
+		fetchSpy.mockRestore();
+	}
+}
+
+/** The single `webhook` log line of a delivery. */
+export function webhookLine(delivered: Delivered): Record<string, unknown> {
+	const lines = delivered.logs.filter((line) => line.message === "webhook");
+	if (lines.length !== 1) throw new Error(`expected one webhook log line, got ${lines.length}`);
+	return lines[0] as Record<string, unknown>;
+}
