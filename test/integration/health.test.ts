@@ -1,0 +1,27 @@
+/** GET /health: what a load balancer or a developer checks first. */
+import { env } from "cloudflare:test";
+import { expect, it } from "vitest";
+import { deliver } from "../support/deliver";
+
+it("answers 200 with the database up", async () => {
+	const delivered = await deliver(new Request("http://shop.test/health"));
+	expect(delivered.status).toBe(200);
+	expect(delivered.body).toEqual({ ok: true, database: "up" });
+});
+
+it("answers 503 when the database is unreachable", async () => {
+	const delivered = await deliver(new Request("http://shop.test/health"), {
+		...env,
+		DATABASE_URL: "postgres://shop:local@localhost:9/shop",
+	});
+	expect(delivered.status).toBe(503);
+	expect(delivered.body).toEqual({ ok: false, database: "down" });
+});
+
+it("answers unknown routes and providers with a JSON 404", async () => {
+	const unknownProvider = await deliver(new Request("http://shop.test/api/webhooks/acme", { method: "POST", body: "{}" }));
+	expect(unknownProvider.status).toBe(404);
+	expect(unknownProvider.body.error).toBe("unknown_provider");
+	const unknownRoute = await deliver(new Request("http://shop.test/nope"));
+	expect(unknownRoute.status).toBe(404);
+});
