@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { clerkSecret, clerkPreviousSecret } from "./test/support/secrets.ts";
+import { clerkPreviousSecret, clerkSecret } from "./test/support/secrets.ts";
 
 function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {

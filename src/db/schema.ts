@@ -18,14 +18,7 @@ import {
 } from "drizzle-orm/pg-core";
 
 /** Where an event stands in the ledger. */
-export const webhookEventStatuses = [
-	"received",
-	"processed",
-	"ignored",
-	"unmatched",
-	"failed",
-	"dead",
-] as const;
+export const webhookEventStatuses = ["received", "processed", "ignored", "unmatched", "failed", "dead"] as const;
 export type WebhookEventStatus = (typeof webhookEventStatuses)[number];
 
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });

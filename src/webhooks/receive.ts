@@ -92,9 +92,11 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		});
 		let results: unknown[][];
 		try {
-			results = (await db.batch(meaning.kind === "apply"
+			results = (await db.batch(
+				meaning.kind === "apply"
 					? [entry, ...meaning.changes(db, recordedByThisTransaction(provider.name, meaning.eventId))]
-					: [entry])) as unknown[][];
+					: [entry],
+			)) as unknown[][];
 		} catch (error) {
 			return finish("error", "rejected", json(503, publicError("database_unavailable")), {
 				reason: "database_unavailable",
@@ -123,10 +125,15 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 				detail: error.detail,
 			});
 		}
-		return finish("error", "rejected", json(500, { error: "internal_error", message: "Unexpected error; retry later." }), {
-			reason: "internal_error",
-			...describeError(error),
-		});
+		return finish(
+			"error",
+			"rejected",
+			json(500, { error: "internal_error", message: "Unexpected error; retry later." }),
+			{
+				reason: "internal_error",
+				...describeError(error),
+			},
+		);
 	}
 }
 

@@ -10,16 +10,23 @@ export function rejectionResponse(rejection: Rejection): { status: 400 | 401 | 4
 		case "payload_too_large":
 			return { status: 413, message: "The body is larger than 1 MiB." };
 		case "missing_signature_headers":
-			return { status: 401, message: "Signature headers are missing: send the provider's signature headers unchanged." };
+			return {
+				status: 401,
+				message: "Signature headers are missing: send the provider's signature headers unchanged.",
+			};
 		case "invalid_signature_timestamp":
 			return { status: 401, message: "The signature timestamp header is not a unix time in seconds." };
 		case "signature_mismatch":
 			return {
 				status: 401,
-				message: "No signature matched: check the signing secret for this endpoint and forward the raw body unmodified.",
+				message:
+					"No signature matched: check the signing secret for this endpoint and forward the raw body unmodified.",
 			};
 		case "timestamp_outside_tolerance":
-			return { status: 401, message: "The signature timestamp is more than 5 minutes from our clock: a replay, or a wrong clock." };
+			return {
+				status: 401,
+				message: "The signature timestamp is more than 5 minutes from our clock: a replay, or a wrong clock.",
+			};
 		case "malformed_json":
 			return { status: 400, message: "The body is not valid JSON." };
 		case "not_configured":

@@ -33,10 +33,16 @@ describe("refused before anything is written", () => {
 			401,
 			"missing_signature_headers",
 		],
-		["no headers at all", () => new Request("http://shop.test/api/webhooks/clerk", { method: "POST", body: "{}" }), 401, "missing_signature_headers"],
+		[
+			"no headers at all",
+			() => new Request("http://shop.test/api/webhooks/clerk", { method: "POST", body: "{}" }),
+			401,
+			"missing_signature_headers",
+		],
 		[
 			"signed with a secret we do not hold",
-			(u, id) => clerkRequest(userEvent("user.created", u, T0), { id, secret: `whsec_${btoa("someone else's secret")}` }),
+			(u, id) =>
+				clerkRequest(userEvent("user.created", u, T0), { id, secret: `whsec_${btoa("someone else's secret")}` }),
 			401,
 			"signature_mismatch",
 		],
@@ -64,7 +70,8 @@ describe("refused before anything is written", () => {
 		],
 		[
 			"non-numeric timestamp",
-			(u, id) => withHeaders(clerkRequest(userEvent("user.created", u, T0), { id }), (h) => h.set("svix-timestamp", "soon")),
+			(u, id) =>
+				withHeaders(clerkRequest(userEvent("user.created", u, T0), { id }), (h) => h.set("svix-timestamp", "soon")),
 			401,
 			"invalid_signature_timestamp",
 		],
@@ -78,7 +85,12 @@ describe("refused before anything is written", () => {
 			413,
 			"payload_too_large",
 		],
-		["malformed JSON, validly signed", (_, id) => clerkRequest('{"type": "user.created", ', { id }), 400, "malformed_json"],
+		[
+			"malformed JSON, validly signed",
+			(_, id) => clerkRequest('{"type": "user.created", ', { id }),
+			400,
+			"malformed_json",
+		],
 	];
 
 	it.each(cases)("%s → %i", async (_, build, status, reason) => {
@@ -111,7 +123,10 @@ describe("when the database cannot record the event", () => {
 		const delivered = await deliver(clerkRequest(userEvent("user.created", userId, T0), { id: eventId }), unreachable);
 
 		expect(delivered.status).toBe(503);
-		expect(delivered.body).toEqual({ error: "database_unavailable", message: "The event could not be recorded; retry later." });
+		expect(delivered.body).toEqual({
+			error: "database_unavailable",
+			message: "The event could not be recorded; retry later.",
+		});
 		expect(webhookLine(delivered)).toMatchObject({
 			level: "error",
 			outcome: "rejected",
@@ -130,7 +145,9 @@ describe("when the database cannot record the event", () => {
 					begin if new.id = '${doomedUser}' then raise exception 'injected failure'; end if; return new; end $$`),
 			);
 			await testDb().execute(
-				sql.raw("create or replace trigger fail_doomed_user before insert or update on users for each row execute function fail_doomed_user()"),
+				sql.raw(
+					"create or replace trigger fail_doomed_user before insert or update on users for each row execute function fail_doomed_user()",
+				),
 			);
 		});
 		afterAll(async () => {

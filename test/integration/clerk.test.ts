@@ -5,10 +5,10 @@
 import { env } from "cloudflare:test";
 import docsExample from "@fixtures/payloads/clerk/user.created.clerk-docs-example.json";
 import { describe, expect, it } from "vitest";
-import { clerkRequest, clerkFixtures, uniqueId, userDeletedEvent, userEvent } from "../support/clerk";
+import { clerkRequest, uniqueId, userDeletedEvent, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
-import { clerkPreviousSecret, clerkSecret } from "../support/secrets";
 import { ledgerRows, userRow } from "../support/rows";
+import { clerkPreviousSecret, clerkSecret } from "../support/secrets";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -197,7 +197,9 @@ describe("duplicates and other types", () => {
 describe("secrets", () => {
 	it("accepts a delivery signed with the previous secret during rotation", async () => {
 		const userId = uniqueId("user");
-		const delivered = await deliver(clerkRequest(userEvent("user.created", userId, T0), { secret: clerkPreviousSecret }));
+		const delivered = await deliver(
+			clerkRequest(userEvent("user.created", userId, T0), { secret: clerkPreviousSecret }),
+		);
 		expect(delivered.status).toBe(200);
 		expect(await userRow(userId)).toMatchObject({ id: userId });
 	});
@@ -212,7 +214,10 @@ describe("secrets", () => {
 	it("answers 500 and records nothing when no secret is configured, so Clerk retries", async () => {
 		const eventId = uniqueId("msg");
 		const bindings = { ...env, CLERK_WEBHOOK_SIGNING_SECRET: "" };
-		const delivered = await deliver(clerkRequest(userEvent("user.created", uniqueId("user"), T0), { id: eventId }), bindings);
+		const delivered = await deliver(
+			clerkRequest(userEvent("user.created", uniqueId("user"), T0), { id: eventId }),
+			bindings,
+		);
 		expect(delivered.status).toBe(500);
 		expect(delivered.body.error).toBe("not_configured");
 		expect(webhookLine(delivered)).toMatchObject({ level: "error", reason: "not_configured" });

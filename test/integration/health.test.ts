@@ -19,7 +19,9 @@ it("answers 503 when the database is unreachable", async () => {
 });
 
 it("answers unknown routes and providers with a JSON 404", async () => {
-	const unknownProvider = await deliver(new Request("http://shop.test/api/webhooks/acme", { method: "POST", body: "{}" }));
+	const unknownProvider = await deliver(
+		new Request("http://shop.test/api/webhooks/acme", { method: "POST", body: "{}" }),
+	);
 	expect(unknownProvider.status).toBe(404);
 	expect(unknownProvider.body.error).toBe("unknown_provider");
 	const unknownRoute = await deliver(new Request("http://shop.test/nope"));

@@ -2,10 +2,11 @@
  * Test helper: Clerk events built from the shared example payloads, signed with svix (the reference
  * implementation) so our verifier is checked against it, not against itself.
  */
-import { Webhook } from "svix";
+
 import created from "@fixtures/payloads/clerk/user.created.json";
 import deleted from "@fixtures/payloads/clerk/user.deleted.json";
 import updated from "@fixtures/payloads/clerk/user.updated.json";
+import { Webhook } from "svix";
 import { clerkSecret } from "./secrets";
 
 export const clerkFixtures = { created, updated, deleted };

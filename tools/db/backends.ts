@@ -4,6 +4,7 @@
  * session, so work runs in turn) or a real server reached with `pg` (a pool, so concurrency is real).
  * Node-side only: PGlite cannot run inside workerd.
  */
+import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
@@ -41,6 +42,7 @@ export function postgresBackend(connectionString: string): Backend {
 
 /** Embedded PGlite, persisted in `dataDir` (or in memory when it is undefined). */
 export async function pgliteBackend(dataDir: string | undefined): Promise<Backend> {
+	if (dataDir) mkdirSync(dataDir, { recursive: true });
 	const db = await PGlite.create(dataDir);
 	const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
 	await server.start();

@@ -19,8 +19,22 @@ const textAsIs = { getTypeParser: () => (value: string) => value };
 
 /** The fields of a Postgres error that Neon copies into its HTTP 400 body. */
 const errorFields = [
-	"message", "code", "detail", "hint", "position", "internalPosition", "internalQuery",
-	"severity", "where", "table", "column", "schema", "dataType", "constraint", "file", "line",
+	"message",
+	"code",
+	"detail",
+	"hint",
+	"position",
+	"internalPosition",
+	"internalQuery",
+	"severity",
+	"where",
+	"table",
+	"column",
+	"schema",
+	"dataType",
+	"constraint",
+	"file",
+	"line",
 	"routine",
 ] as const;
 

@@ -5,9 +5,10 @@
  * the secret is CLERK_WEBHOOK_SIGNING_SECRET. The event id is the `svix-id` header.
  */
 import { tombstoneUser, upsertUser } from "../../domain/users";
-import { verifyWithStandardWebhooks } from "../../webhooks/standard-webhooks-provider";
+import { describeIssues } from "../../validation";
 import type { Interpretation, WebhookProvider } from "../../webhooks/provider";
-import { clerkDeletedUser, clerkEnvelope, clerkUser, describeIssues, toUserSnapshot } from "./payload";
+import { verifyWithStandardWebhooks } from "../../webhooks/standard-webhooks-provider";
+import { clerkDeletedUser, clerkEnvelope, clerkUser, toUserSnapshot } from "./payload";
 
 function interpret(payload: unknown, eventId: string, sentAtSeconds: number): Interpretation {
 	const envelope = clerkEnvelope.safeParse(payload);
@@ -28,12 +29,22 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 			const user = clerkUser.safeParse(data);
 			if (!user.success) return { kind: "fail", eventId, eventType: type, reason: describeIssues(user.error) };
 			const snapshot = toUserSnapshot(user.data);
-			return { kind: "apply", eventId, eventType: type, changes: (db, isNew) => [upsertUser(db, snapshot, eventAt, isNew)] };
+			return {
+				kind: "apply",
+				eventId,
+				eventType: type,
+				changes: (db, isNew) => [upsertUser(db, snapshot, eventAt, isNew)],
+			};
 		}
 		case "user.deleted": {
 			const user = clerkDeletedUser.safeParse(data);
 			if (!user.success) return { kind: "fail", eventId, eventType: type, reason: describeIssues(user.error) };
-			return { kind: "apply", eventId, eventType: type, changes: (db, isNew) => [tombstoneUser(db, user.data.id, eventAt, isNew)] };
+			return {
+				kind: "apply",
+				eventId,
+				eventType: type,
+				changes: (db, isNew) => [tombstoneUser(db, user.data.id, eventAt, isNew)],
+			};
 		}
 		default:
 			return { kind: "ignore", eventId, eventType: type };
@@ -43,6 +54,12 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 export const clerk: WebhookProvider = {
 	name: "clerk",
 	verify: (headers, rawBody, env, nowSeconds) =>
-		verifyWithStandardWebhooks(env.CLERK_WEBHOOK_SIGNING_SECRET, "CLERK_WEBHOOK_SIGNING_SECRET", headers, rawBody, nowSeconds),
+		verifyWithStandardWebhooks(
+			env.CLERK_WEBHOOK_SIGNING_SECRET,
+			"CLERK_WEBHOOK_SIGNING_SECRET",
+			headers,
+			rawBody,
+			nowSeconds,
+		),
 	interpret: (payload, verified) => interpret(payload, verified.deliveryId as string, verified.sentAt as number),
 };
