@@ -30,12 +30,13 @@ const ledgerStatus: Record<Interpretation["kind"], WebhookEventStatus> = {
 	fail: "failed",
 };
 
+/** Ends a delivery early; `logFields` add the cause to the log line (never to the answer). */
 class Rejected extends Error {
 	constructor(
 		readonly rejection: Rejection,
-		readonly detail: string,
+		readonly logFields: Record<string, unknown>,
 	) {
-		super(detail);
+		super(rejection);
 	}
 }
 
@@ -62,10 +63,10 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 	try {
 		const { request, env } = delivery;
 		const rawBody = await readBodyWithin(request);
-		if (!rawBody) throw new Rejected("payload_too_large", "body over 1 MiB");
+		if (!rawBody) throw new Rejected("payload_too_large", { detail: "body over 1 MiB" });
 
 		const verification = await provider.verify(request.headers, rawBody, env, delivery.nowSeconds);
-		if (!verification.ok) throw new Rejected(verification.rejection, verification.detail);
+		if (!verification.ok) throw new Rejected(verification.rejection, { detail: verification.detail });
 		line.event_id = verification.deliveryId ?? null;
 
 		let text: string;
@@ -74,7 +75,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(rawBody);
 			payload = JSON.parse(text);
 		} catch {
-			throw new Rejected("malformed_json", "the verified body is not UTF-8 JSON");
+			throw new Rejected("malformed_json", { detail: "the verified body is not UTF-8 JSON" });
 		}
 
 		const meaning = provider.interpret(payload, verification);
@@ -98,10 +99,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 					: [entry],
 			)) as unknown[][];
 		} catch (error) {
-			return finish("error", "rejected", json(503, publicError("database_unavailable")), {
-				reason: "database_unavailable",
-				...describeError(error),
-			});
+			throw new Rejected("database_unavailable", describeError(error));
 		}
 
 		const [recorded, ...changed] = results;
@@ -122,7 +120,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			const level = status >= 500 ? "error" : "warn";
 			return finish(level, "rejected", json(status, publicError(error.rejection)), {
 				reason: error.rejection,
-				detail: error.detail,
+				...error.logFields,
 			});
 		}
 		return finish(
