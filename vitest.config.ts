@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { clerkPreviousSecret, clerkSecret } from "./test/support/secrets.ts";
+import { clerkPreviousSecret, clerkSecret, stripePreviousSecret, stripeSecret } from "./test/support/secrets.ts";
 
 function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
@@ -30,6 +30,7 @@ export default defineConfig(async () => {
 					bindings: {
 						DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,
 						CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
+						STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
 					},
 				},
 			}),

@@ -8,10 +8,11 @@ import { Hono } from "hono";
 import { database } from "./db/client";
 import { describeError, log } from "./log";
 import { clerk } from "./providers/clerk";
+import { stripe } from "./providers/stripe";
 import type { WebhookProvider } from "./webhooks/provider";
 import { receiveWebhook } from "./webhooks/receive";
 
-const providers: Record<string, WebhookProvider> = { [clerk.name]: clerk };
+const providers: Record<string, WebhookProvider> = { [clerk.name]: clerk, [stripe.name]: stripe };
 
 export const app = new Hono<{ Bindings: Env }>();
 

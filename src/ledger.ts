@@ -12,7 +12,9 @@ export interface LedgerEntry {
 	provider: string;
 	eventId: string;
 	eventType: string;
+	/** `processed` may depend on the database: then it is `unmatched` when `target` is false. */
 	status: WebhookEventStatus;
+	target?: SQL | undefined;
 	/** The verified body, exactly as received (JSON text). */
 	payload: string;
 	lastError?: string | undefined;
@@ -20,21 +22,24 @@ export interface LedgerEntry {
 
 const finished: WebhookEventStatus[] = ["processed", "ignored", "unmatched"];
 
-/** Inserts the event if it is new; returns one row when it was, none for a duplicate. */
+/** Inserts the event if it is new; returns its recorded status when it was, no row for a duplicate. */
 export function recordEvent(db: Database, entry: LedgerEntry) {
+	const status = entry.target
+		? sql<WebhookEventStatus>`case when ${entry.target} then ${entry.status} else 'unmatched' end`
+		: entry.status;
 	return db
 		.insert(webhookEvents)
 		.values({
 			provider: entry.provider,
 			eventId: entry.eventId,
 			eventType: entry.eventType,
-			status: entry.status,
+			status,
 			payload: sql`${entry.payload}::jsonb`,
 			lastError: entry.lastError ?? null,
 			processedAt: finished.includes(entry.status) ? sql`now()` : null,
 		})
 		.onConflictDoNothing({ target: [webhookEvents.provider, webhookEvents.eventId] })
-		.returning({ id: webhookEvents.id });
+		.returning({ status: webhookEvents.status });
 }
 
 /**

@@ -4,15 +4,20 @@
  * the same statement. The receive pipeline uses it so that a domain change applies only when its
  * event was recorded by the same transaction, never on a duplicate delivery.
  */
-import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "./client";
 
 /**
- * Inserts `row` into `table` only when `condition` is true. Columns missing from `row` get NULL
- * (not their default): use it for tables whose insertable columns have no defaults.
+ * Inserts `row` into `table` only when `condition` is true. A value may be an SQL expression.
+ * Columns missing from `row` get NULL (not their default): give every column that has one.
  */
-export function insertIf<T extends PgTable>(db: Database, table: T, row: Partial<T["$inferInsert"]>, condition: SQL) {
+export function insertIf<T extends PgTable>(
+	db: Database,
+	table: T,
+	row: { [K in keyof T["$inferInsert"]]?: T["$inferInsert"][K] | SQL },
+	condition: SQL,
+) {
 	const values = row as Record<string, unknown>;
 	const selected = Object.entries(getTableColumns(table))
 		// drizzle's own rule for which columns an insert lists (identity "always" columns are not)
@@ -20,7 +25,8 @@ export function insertIf<T extends PgTable>(db: Database, table: T, row: Partial
 		.map(([key, column]) => {
 			const type = sql.raw(column.getSQLType());
 			const value = values[key];
-			return value === undefined || value === null ? sql`null::${type}` : sql`${sql.param(value, column)}::${type}`;
+			if (value === undefined || value === null) return sql`null::${type}`;
+			return is(value, SQL) ? sql`(${value})::${type}` : sql`${sql.param(value, column)}::${type}`;
 		});
 	return db.insert(table).select(sql`select ${sql.join(selected, sql`, `)} where ${condition}`);
 }

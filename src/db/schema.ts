@@ -63,6 +63,69 @@ export const users = pgTable(
 		updatedAt: instant("updated_at"),
 		deletedAt: instant("deleted_at"),
 		lastEventAt: instant("last_event_at"),
+		stripeCustomerId: text("stripe_customer_id"),
 	},
-	(table) => [index("users_email_idx").on(table.email)],
+	(table) => [
+		index("users_email_idx").on(table.email),
+		index("users_stripe_customer_id_idx").on(table.stripeCustomerId),
+	],
+);
+
+/** Where an order stands. Payment states come from Stripe; shipping states from carriers. */
+export const orderStatuses = [
+	"pending",
+	"paid",
+	"cancelled",
+	"refunded",
+	"partially_refunded",
+	"shipped",
+	"delivered",
+	"delivery_exception",
+] as const;
+export type OrderStatus = (typeof orderStatuses)[number];
+
+/** Orders are created by the shop itself; webhooks only move them along. Amounts in minor units. */
+export const orders = pgTable(
+	"orders",
+	{
+		id: text("id").primaryKey(),
+		userId: text("user_id"),
+		status: text("status").$type<OrderStatus>().notNull().default("pending"),
+		amountTotal: bigint("amount_total", { mode: "number" }).notNull(),
+		amountRefunded: bigint("amount_refunded", { mode: "number" }).notNull().default(0),
+		currency: text("currency").notNull(),
+		stripePaymentIntentId: text("stripe_payment_intent_id").unique(),
+		stripeCheckoutSessionId: text("stripe_checkout_session_id"),
+		createdAt: instant("created_at").notNull().defaultNow(),
+		paidAt: instant("paid_at"),
+		cancelledAt: instant("cancelled_at"),
+		refundedAt: instant("refunded_at"),
+		paymentError: text("payment_error"),
+		lastStripeEventAt: instant("last_stripe_event_at"),
+	},
+	(table) => [
+		index("orders_user_id_idx").on(table.userId),
+		index("orders_stripe_checkout_session_id_idx").on(table.stripeCheckoutSessionId),
+		check("orders_status_check", sql.raw(`status in (${orderStatuses.map((s) => `'${s}'`).join(", ")})`)),
+	],
+);
+
+/** Stripe subscriptions mirrored from their events; `status` uses Stripe's own values. */
+export const subscriptions = pgTable(
+	"subscriptions",
+	{
+		id: text("id").primaryKey(),
+		userId: text("user_id"),
+		stripeCustomerId: text("stripe_customer_id"),
+		status: text("status").notNull(),
+		priceId: text("price_id"),
+		currentPeriodEnd: instant("current_period_end"),
+		cancelAtPeriodEnd: boolean("cancel_at_period_end"),
+		canceledAt: instant("canceled_at"),
+		lastStripeEventAt: instant("last_stripe_event_at"),
+	},
+	(table) => [
+		index("subscriptions_user_id_idx").on(table.userId),
+		index("subscriptions_stripe_customer_id_idx").on(table.stripeCustomerId),
+	],
 );

@@ -1,6 +1,6 @@
 /**
  * @module signatures/bytes
- * Small byte helpers shared by the signature schemes: base64/hex decoding that never throws,
+ * Small byte helpers shared by the signature schemes: base64 decoding that never throws, hex,
  * concatenation, and a constant-time comparison.
  */
 
@@ -27,6 +27,14 @@ export function base64ToBytes(text: string): Uint8Array | undefined {
 	} catch {
 		return undefined;
 	}
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+	return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+	return bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 /** Constant-time equality; unequal lengths are simply unequal (the length is not secret). */

@@ -6,6 +6,7 @@
  * Trust boundary: everything in the request is attacker-controlled until this returns ok.
  */
 import { base64ToBytes, concatBytes, timingSafeEqual, utf8 } from "./bytes";
+import { splitSecrets } from "./secrets";
 
 export type StandardWebhooksFailure =
 	| "missing_headers"
@@ -25,11 +26,6 @@ export interface StandardWebhooksKeys {
 }
 
 export const DEFAULT_TOLERANCE_SECONDS = 300;
-
-/** Splits a secret setting that may hold several secrets (rotation) separated by spaces or commas. */
-export function splitSecrets(setting: string): string[] {
-	return setting.split(/[\s,]+/).filter((secret) => secret.length > 0);
-}
 
 async function importSecret(secret: string): Promise<{ kind: "hmac" | "ed25519"; key: CryptoKey }> {
 	const isPublicKey = secret.startsWith("whpk_");

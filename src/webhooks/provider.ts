@@ -31,11 +31,21 @@ export type Change = BatchItem<"pg">;
  */
 export type ChangeBuilder = (db: Database, isNewEvent: SQL) => [Change, ...Change[]];
 
-/** What a verified event means for us. */
+/**
+ * What a verified event means for us. `eventId` is the provider's id for the event; when a body is
+ * too broken to carry one, leave it undefined and the pipeline keys the event by its body's digest.
+ */
 export type Interpretation =
-	| { kind: "apply"; eventId: string; eventType: string; changes: ChangeBuilder }
+	| {
+			kind: "apply";
+			eventId: string;
+			eventType: string;
+			changes: ChangeBuilder;
+			/** When the event is about a row that must already exist (an order): true when it does. */
+			target?: SQL;
+	  }
 	| { kind: "ignore"; eventId: string; eventType: string }
-	| { kind: "fail"; eventId: string; eventType: string; reason: string };
+	| { kind: "fail"; eventId: string | undefined; eventType: string; reason: string };
 
 export interface WebhookProvider {
 	/** The path segment (`/api/webhooks/<name>`) and the ledger's `provider` value. */

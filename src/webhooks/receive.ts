@@ -9,12 +9,13 @@ import { database } from "../db/client";
 import type { WebhookEventStatus } from "../db/schema";
 import { recordEvent, recordedByThisTransaction } from "../ledger";
 import { describeError, type LogLevel, log } from "../log";
+import { sha256Hex } from "../signatures/bytes";
 import type { Interpretation, Rejection, WebhookProvider } from "./provider";
 import { readBodyWithin } from "./read-body";
 import { rejectionResponse } from "./rejections";
 
 /** How a delivery ended, as logged and as answered. */
-export type Outcome = "applied" | "stale" | "duplicate" | "ignored" | "failed" | "rejected";
+export type Outcome = "applied" | "stale" | "unmatched" | "duplicate" | "ignored" | "failed" | "rejected";
 
 export interface Delivery {
 	request: Request;
@@ -79,15 +80,17 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		}
 
 		const meaning = provider.interpret(payload, verification);
+		const eventId = meaning.eventId ?? `sha256:${await sha256Hex(rawBody)}`;
 		line.event_type = meaning.eventType;
-		line.event_id = meaning.eventId;
+		line.event_id = eventId;
 
 		const db = database(env.DATABASE_URL);
 		const entry = recordEvent(db, {
 			provider: provider.name,
-			eventId: meaning.eventId,
+			eventId,
 			eventType: meaning.eventType,
 			status: ledgerStatus[meaning.kind],
+			target: meaning.kind === "apply" ? meaning.target : undefined,
 			payload: text,
 			lastError: meaning.kind === "fail" ? meaning.reason : undefined,
 		});
@@ -95,17 +98,20 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		try {
 			results = (await db.batch(
 				meaning.kind === "apply"
-					? [entry, ...meaning.changes(db, recordedByThisTransaction(provider.name, meaning.eventId))]
+					? [entry, ...meaning.changes(db, recordedByThisTransaction(provider.name, eventId))]
 					: [entry],
 			)) as unknown[][];
 		} catch (error) {
 			throw new Rejected("database_unavailable", describeError(error));
 		}
 
-		const [recorded, ...changed] = results;
-		if (recorded?.length === 0) return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
+		const [recorded, ...changed] = results as [{ status: WebhookEventStatus }[], ...unknown[][]];
+		if (recorded.length === 0) return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
 		switch (meaning.kind) {
 			case "apply": {
+				if (recorded[0]?.status === "unmatched") {
+					return finish("warn", "unmatched", json(200, { received: true, outcome: "unmatched" }));
+				}
 				const outcome = changed.some((rows) => rows.length > 0) ? "applied" : "stale";
 				return finish("info", outcome, json(200, { received: true, outcome }));
 			}

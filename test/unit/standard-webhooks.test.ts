@@ -5,7 +5,8 @@
 import vectors from "@fixtures/signatures/svix.json";
 import { describe, expect, it } from "vitest";
 import { utf8 } from "../../src/signatures/bytes";
-import { splitSecrets, standardWebhooksKeys, verifyStandardWebhook } from "../../src/signatures/standard-webhooks";
+import { splitSecrets } from "../../src/signatures/secrets";
+import { standardWebhooksKeys, verifyStandardWebhook } from "../../src/signatures/standard-webhooks";
 
 interface Vector {
 	kind: string;

@@ -1,0 +1,102 @@
+/**
+ * Test helper: Stripe events built from the shared example payloads, signed with stripe-node's
+ * generateTestHeaderStringAsync (the reference implementation), and demo orders to apply them to.
+ */
+import checkoutCompleted from "@fixtures/payloads/stripe/checkout.session.completed.json";
+import subscriptionCreated from "@fixtures/payloads/stripe/customer.subscription.created.json";
+import subscriptionDeleted from "@fixtures/payloads/stripe/customer.subscription.deleted.json";
+import subscriptionUpdated from "@fixtures/payloads/stripe/customer.subscription.updated.json";
+import invoicePaid from "@fixtures/payloads/stripe/invoice.paid.json";
+import invoicePaymentFailed from "@fixtures/payloads/stripe/invoice.payment_failed.json";
+import invoicePaymentSucceeded from "@fixtures/payloads/stripe/invoice.payment_succeeded.json";
+import invoiceLegacy from "@fixtures/payloads/stripe/invoice.payment_succeeded.legacy-2024-06-20.json";
+import paymentFailed from "@fixtures/payloads/stripe/payment_intent.payment_failed.json";
+import paymentSucceeded from "@fixtures/payloads/stripe/payment_intent.succeeded.json";
+import Stripe from "stripe";
+import { orders } from "../../src/db/schema";
+import { uniqueId } from "./clerk";
+import { testDb } from "./rows";
+import { stripeSecret } from "./secrets";
+
+export const stripeFixtures = {
+	"payment_intent.succeeded": paymentSucceeded,
+	"payment_intent.payment_failed": paymentFailed,
+	"checkout.session.completed": checkoutCompleted,
+	"invoice.paid": invoicePaid,
+	"invoice.payment_succeeded": invoicePaymentSucceeded,
+	"invoice.payment_succeeded.legacy": invoiceLegacy,
+	"invoice.payment_failed": invoicePaymentFailed,
+	"customer.subscription.created": subscriptionCreated,
+	"customer.subscription.updated": subscriptionUpdated,
+	"customer.subscription.deleted": subscriptionDeleted,
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: events are edited freely in tests, as JSON
+export type StripeTestEvent = { id: string; type: string; created: number; data: { object: any } };
+
+/** A copy of a fixture with a fresh event id, the given type and `created` (unix seconds). */
+export function stripeEvent(fixture: keyof typeof stripeFixtures, type?: string, created?: number): StripeTestEvent {
+	const event = structuredClone(stripeFixtures[fixture]) as unknown as StripeTestEvent;
+	event.id = uniqueId("evt");
+	if (type) event.type = type;
+	if (created !== undefined) event.created = created;
+	return event;
+}
+
+/** A charge.refunded event (not among the shared fixtures): a charge of `amount` with `refunded` returned. */
+export function chargeRefunded(
+	paymentIntentId: string,
+	amount: number,
+	refunded: number,
+	created: number,
+): StripeTestEvent {
+	return {
+		id: uniqueId("evt"),
+		type: "charge.refunded",
+		created,
+		data: {
+			object: {
+				id: uniqueId("ch"),
+				object: "charge",
+				amount,
+				amount_captured: amount,
+				amount_refunded: refunded,
+				refunded: refunded >= amount,
+				currency: "usd",
+				payment_intent: paymentIntentId,
+				metadata: {},
+				status: "succeeded",
+			},
+		},
+	};
+}
+
+const stripe = new Stripe("sk_test_unused");
+
+/** A POST to /api/webhooks/stripe, signed like Stripe signs it. */
+export async function stripeRequest(body: unknown, options: { secret?: string; at?: Date } = {}): Promise<Request> {
+	const payload = typeof body === "string" ? body : JSON.stringify(body);
+	const header = await stripe.webhooks.generateTestHeaderStringAsync({
+		payload,
+		secret: options.secret ?? stripeSecret,
+		timestamp: Math.floor((options.at ?? new Date()).getTime() / 1000),
+	});
+	return new Request("http://shop.test/api/webhooks/stripe", {
+		method: "POST",
+		headers: { "content-type": "application/json", "stripe-signature": header },
+		body: payload,
+	});
+}
+
+/** Creates a pending order as the shop would, with its own payment intent id. */
+export async function pendingOrder(amountTotal = 4999, extra: Partial<typeof orders.$inferInsert> = {}) {
+	const order = {
+		id: uniqueId("order"),
+		amountTotal,
+		currency: "usd",
+		stripePaymentIntentId: uniqueId("pi"),
+		...extra,
+	};
+	await testDb().insert(orders).values(order);
+	return order as typeof order & { stripePaymentIntentId: string };
+}
