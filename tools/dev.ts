@@ -5,7 +5,7 @@
  * On first run it creates .dev.vars from .dev.vars.example (working test secrets).
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startLocalDatabase } from "./db/local-database.ts";
 
@@ -14,10 +14,24 @@ const port = process.env.PORT ?? "8787";
 const bridgePort = Number(process.env.BRIDGE_PORT ?? 5488);
 const dataDir = process.env.LOCAL_DB_DIR ?? `${root}.data/pglite`;
 
-if (!existsSync(`${root}.dev.vars`)) {
-	copyFileSync(`${root}.dev.vars.example`, `${root}.dev.vars`);
-	console.log("created .dev.vars from .dev.vars.example (local test secrets)");
+/** Creates .dev.vars, or adds the secrets a newer .dev.vars.example introduced. */
+function ensureDevVars() {
+	const [example, devVars] = [`${root}.dev.vars.example`, `${root}.dev.vars`];
+	if (!existsSync(devVars)) {
+		copyFileSync(example, devVars);
+		console.log("created .dev.vars from .dev.vars.example (local test secrets)");
+		return;
+	}
+	const keys = (text: string) => text.split("\n").filter((l) => /^[A-Z_]+=/.test(l));
+	const present = new Set(keys(readFileSync(devVars, "utf8")).map((l) => l.split("=")[0]));
+	for (const line of keys(readFileSync(example, "utf8"))) {
+		const name = line.split("=")[0] as string;
+		if (present.has(name)) continue;
+		appendFileSync(devVars, `\n${line}\n`);
+		console.log(`added ${name} to .dev.vars from .dev.vars.example`);
+	}
 }
+ensureDevVars();
 
 const local = await startLocalDatabase({ port: bridgePort, databaseUrl: process.env.DATABASE_URL, dataDir });
 console.log(`database: ${local.description}, migrated; Neon-protocol bridge on 127.0.0.1:${bridgePort}`);

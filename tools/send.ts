@@ -6,9 +6,11 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import Stripe from "stripe";
 import { Webhook } from "svix";
 import { clerkId, clerkTemplates } from "./send/clerk.ts";
 import { parseAssignment, setPath } from "./send/set-path.ts";
+import { stripeTemplates } from "./send/stripe.ts";
 
 interface Provider {
 	secretName: string;
@@ -30,6 +32,18 @@ const providers: Record<string, Provider> = {
 			};
 		},
 	},
+	stripe: {
+		secretName: "STRIPE_WEBHOOK_SECRET",
+		templates: stripeTemplates,
+		sign(secret, body, now) {
+			const header = new Stripe("sk_test_unused").webhooks.generateTestHeaderString({
+				payload: body,
+				secret,
+				timestamp: Math.floor(now.getTime() / 1000),
+			});
+			return { "stripe-signature": header };
+		},
+	},
 };
 
 const usage = `usage: npm run send -- <provider> <type> [--count N] [--set path=value]… [--url URL] [--secret S]
@@ -40,6 +54,7 @@ ${Object.entries(providers)
 examples:
   npm run send -- clerk user.created --count 20
   npm run send -- clerk user.updated --set data.id=user_123 --set data.first_name=Ada
+  npm run send -- stripe payment_intent.succeeded --set data.object.metadata.order_id=order_demo_1
   npm run send -- clerk user.created --url https://shop-webhooks.example.workers.dev --secret whsec_…`;
 
 function fail(message: string): never {
@@ -103,7 +118,8 @@ for (let n = 1; n <= count; n++) {
 	const payload = template(now.getTime());
 	for (const [path, value] of assignments) setPath(payload, path, value);
 	const body = JSON.stringify(payload);
-	const label = `#${n} ${providerName} ${type} ${(payload.data as { id?: string } | undefined)?.id ?? ""}`.trim();
+	const data = payload.data as { id?: string; object?: { id?: string } } | undefined;
+	const label = `#${n} ${providerName} ${type} ${data?.id ?? data?.object?.id ?? ""}`.trim();
 	try {
 		const response = await fetch(url, {
 			method: "POST",

@@ -1,7 +1,7 @@
 /**
  * CI smoke run, as a developer would do it: `npm run dev` on a fresh embedded database, the send
- * CLI posts user.created / user.updated / user.deleted, the rows are read back through the bridge,
- * and the server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
+ * CLI posts user.created / user.updated / user.deleted, `npm run db:seed` and a Stripe payment,
+ * the rows are read back through the bridge, and the server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -101,6 +101,11 @@ try {
 		JSON.stringify(ledger) === JSON.stringify([["processed", "3"]]),
 		`the ledger holds 3 processed events (${JSON.stringify(ledger)})`,
 	);
+
+	check((await run(["db:seed"])) === 0, "npm run db:seed");
+	check((await run(["send", "--", "stripe", "payment_intent.succeeded", "--url", url])) === 0, "send a Stripe payment");
+	const [order] = await sql("select status from orders where id = 'order_demo_1'");
+	check(order?.[0] === "paid", "the demo order is paid");
 } catch (error) {
 	check(false, (error as Error).message);
 } finally {
