@@ -5,7 +5,7 @@
  * event was recorded by the same transaction, never on a duplicate delivery.
  */
 import { getTableColumns, is, SQL, sql } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { Database } from "./client";
 
 /**
@@ -29,4 +29,9 @@ export function insertIf<T extends PgTable>(
 			return is(value, SQL) ? sql`(${value})::${type}` : sql`${sql.param(value, column)}::${type}`;
 		});
 	return db.insert(table).select(sql`select ${sql.join(selected, sql`, `)} where ${condition}`);
+}
+
+/** In `ON CONFLICT … DO UPDATE`: the value the conflicting insert proposed for this column. */
+export function proposed(column: PgColumn): SQL {
+	return sql.raw(`excluded."${column.name}"`);
 }

@@ -31,6 +31,11 @@ export function referencedOrderId(ref: OrderReference): SQL {
 	) as found order by found.rank limit 1)`;
 }
 
+/** The shop user who placed the referenced order (NULL when unknown). */
+export function orderBuyer(ref: OrderReference): SQL {
+	return sql`(select ${orders.userId} from ${orders} where ${orders.id} = ${referencedOrderId(ref)})`;
+}
+
 /** True when the reference finds an order (the ledger marks the event `unmatched` otherwise). */
 export function orderExists(ref: OrderReference): SQL {
 	return sql`${referencedOrderId(ref)} is not null`;

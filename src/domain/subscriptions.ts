@@ -8,7 +8,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { insertIf } from "../db/insert-if";
+import { insertIf, proposed } from "../db/insert-if";
 import { subscriptions, users } from "../db/schema";
 
 export interface SubscriptionSnapshot {
@@ -23,7 +23,6 @@ export interface SubscriptionSnapshot {
 	userId: string | null;
 }
 
-const proposed = (column: PgColumn): SQL => sql.raw(`excluded."${column.name}"`);
 const isNewer = sql`(${subscriptions.lastStripeEventAt} is null or ${subscriptions.lastStripeEventAt} < ${proposed(subscriptions.lastStripeEventAt)})`;
 /** Newer events replace the value; older ones only fill it in. */
 const mirrored = (column: PgColumn): SQL =>
@@ -88,13 +87,4 @@ export function setSubscriptionStatus(
 			setWhere: isNewer,
 		})
 		.returning({ id: subscriptions.id });
-}
-
-/** Remembers which Stripe customer a shop user is, the first time we learn it. */
-export function linkStripeCustomer(db: Database, userId: SQL | string, customerId: string, onlyIf: SQL) {
-	return db
-		.update(users)
-		.set({ stripeCustomerId: customerId })
-		.where(sql`${users.id} = ${userId} and ${users.stripeCustomerId} is null and ${onlyIf}`)
-		.returning({ id: users.id });
 }

@@ -6,9 +6,8 @@
  * changes nothing unless `onlyIf` holds (the pipeline passes "this event is new").
  */
 import { type SQL, sql } from "drizzle-orm";
-import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { insertIf } from "../db/insert-if";
+import { insertIf, proposed } from "../db/insert-if";
 import { users } from "../db/schema";
 
 /** A user as the identity provider last described it. */
@@ -23,9 +22,6 @@ export interface UserSnapshot {
 	createdAt: Date;
 	updatedAt: Date;
 }
-
-/** The value the conflicting insert proposed for this column. */
-const proposed = (column: PgColumn): SQL => sql.raw(`excluded."${column.name}"`);
 
 /** Creates or updates the user, unless it is deleted or the stored snapshot is as new or newer. */
 export function upsertUser(db: Database, user: UserSnapshot, eventAt: Date, onlyIf: SQL) {
@@ -65,5 +61,14 @@ export function tombstoneUser(db: Database, id: string, deletedAt: Date, onlyIf:
 			},
 			setWhere: sql`${users.deletedAt} is null`,
 		})
+		.returning({ id: users.id });
+}
+
+/** Remembers which Stripe customer a shop user is, the first time we learn it. */
+export function linkStripeCustomer(db: Database, userId: SQL | string, customerId: string, onlyIf: SQL) {
+	return db
+		.update(users)
+		.set({ stripeCustomerId: customerId })
+		.where(sql`${users.id} = ${userId} and ${users.stripeCustomerId} is null and ${onlyIf}`)
 		.returning({ id: users.id });
 }

@@ -35,6 +35,7 @@ describe("user.created", () => {
 			updatedAt: new Date(T0),
 			deletedAt: null,
 			lastEventAt: new Date(event.timestamp),
+			stripeCustomerId: null,
 		});
 		const [ledger] = await ledgerRows("clerk", eventId);
 		expect(ledger).toMatchObject({ eventType: "user.created", status: "processed", attempts: 1, lastError: null });

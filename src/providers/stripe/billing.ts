@@ -3,7 +3,8 @@
  * Billing events that move subscriptions: invoices (paid → `active`, failed → `past_due`) and the
  * `customer.subscription.*` lifecycle, mirrored field by field.
  */
-import { linkStripeCustomer, mirrorSubscription, setSubscriptionStatus } from "../../domain/subscriptions";
+import { mirrorSubscription, setSubscriptionStatus } from "../../domain/subscriptions";
+import { linkStripeCustomer } from "../../domain/users";
 import { describeIssues } from "../../validation";
 import type { Change, Interpretation } from "../../webhooks/provider";
 import { invoice, invoiceSubscriptionId, seconds, subscription } from "./payload";

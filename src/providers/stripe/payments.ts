@@ -5,19 +5,17 @@
  * the payment intent id; when none matches, the event is recorded as `unmatched`.
  */
 
-import { sql } from "drizzle-orm";
 import type * as z from "zod/mini";
-import { orders } from "../../db/schema";
 import {
 	cancelOrder,
 	linkOrderToCheckout,
 	markOrderPaid,
 	type OrderReference,
+	orderBuyer,
 	orderExists,
-	referencedOrderId,
 	refundOrder,
 } from "../../domain/orders";
-import { linkStripeCustomer } from "../../domain/subscriptions";
+import { linkStripeCustomer } from "../../domain/users";
 import { describeIssues } from "../../validation";
 import type { Change, ChangeBuilder, Interpretation } from "../../webhooks/provider";
 import { charge, checkoutSession, paymentIntent } from "./payload";
@@ -81,10 +79,7 @@ function fromCheckoutSession(event: StripeEvent): Interpretation {
 		if (paid) changes.push(markOrderPaid(db, ref, event.eventAt, isNew));
 		if (abandoned)
 			changes.push(cancelOrder(db, ref, event.eventAt, event.type.replace("checkout.session.", "checkout_"), isNew));
-		if (session.customer) {
-			const buyer = sql`(select ${orders.userId} from ${orders} where ${orders.id} = ${referencedOrderId(ref)})`;
-			changes.push(linkStripeCustomer(db, buyer, session.customer, isNew));
-		}
+		if (session.customer) changes.push(linkStripeCustomer(db, orderBuyer(ref), session.customer, isNew));
 		return changes;
 	});
 }
