@@ -1,64 +1,24 @@
 /**
  * CI smoke run, as a developer would do it: `npm run dev` on a fresh embedded database, the send
  * CLI posts user.created / user.updated / user.deleted, `npm run db:seed` and a Stripe payment,
- * the rows are read back through the bridge, and the server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
+ * the rows are read back through the bridge, and the server is stopped. Prints how long /health
+ * took to answer; exits non-zero on any failure.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-const port = process.env.SMOKE_PORT ?? "8797";
-const bridgePort = process.env.SMOKE_BRIDGE_PORT ?? "5498";
-const dataDir = mkdtempSync(join(tmpdir(), "shop-webhooks-smoke-"));
-const env = { ...process.env, PORT: port, BRIDGE_PORT: bridgePort, LOCAL_DB_DIR: dataDir, DATABASE_URL: "" };
-
-function run(args: string[]): Promise<number> {
-	const child = spawn("npm", ["run", "--silent", ...args], { env, stdio: "inherit" });
-	return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 1)));
-}
-
-async function sql(query: string, params: string[] = []): Promise<(string | null)[][]> {
-	const response = await fetch(`http://127.0.0.1:${bridgePort}/sql`, {
-		method: "POST",
-		body: JSON.stringify({ query, params }),
-	});
-	if (!response.ok) throw new Error(`bridge answered ${response.status}: ${await response.text()}`);
-	return ((await response.json()) as { rows: (string | null)[][] }).rows;
-}
+import { startDevServer } from "./dev-server.ts";
 
 function check(condition: boolean, what: string) {
 	console.log(`${condition ? "ok  " : "FAIL"} ${what}`);
 	if (!condition) process.exitCode = 1;
 }
 
-async function waitForHealth(timeoutMs: number): Promise<number | undefined> {
-	const started = Date.now();
-	while (Date.now() - started < timeoutMs) {
-		try {
-			const response = await fetch(`http://127.0.0.1:${port}/health`);
-			if (response.status === 200) return Date.now() - started;
-		} catch {
-			// not listening yet
-		}
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
-	return undefined;
-}
-
-const started = Date.now();
-const dev: ChildProcess = spawn("npm", ["run", "dev"], {
-	env,
-	stdio: ["ignore", "inherit", "inherit"],
-	detached: true,
+const server = await startDevServer({
+	port: process.env.SMOKE_PORT ?? "8797",
+	bridgePort: process.env.SMOKE_BRIDGE_PORT ?? "5498",
 });
+const { run, sql, url } = server;
+check(true, `npm run dev served /health 200 after ${(server.readyAfterMs / 1000).toFixed(1)} s`);
 try {
-	const ready = await waitForHealth(60_000);
-	check(ready !== undefined, `npm run dev served /health 200 after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-	if (ready === undefined) throw new Error("the dev server never became healthy");
-
 	const userId = `user_smoke${Date.now()}`;
-	const url = `http://127.0.0.1:${port}`;
 	check(
 		(await run(["send", "--", "clerk", "user.created", "--set", `data.id=${userId}`, "--url", url])) === 0,
 		"send user.created",
@@ -109,8 +69,6 @@ try {
 } catch (error) {
 	check(false, (error as Error).message);
 } finally {
-	if (dev.pid) process.kill(-dev.pid, "SIGTERM");
-	await new Promise((resolve) => dev.on("exit", resolve));
-	rmSync(dataDir, { recursive: true, force: true });
+	await server.stop();
 }
 console.log(process.exitCode ? "smoke run FAILED" : "smoke run passed");

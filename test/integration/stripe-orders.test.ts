@@ -2,6 +2,7 @@
  * POST /api/webhooks/stripe, payment events: orders are paid, cancelled and refunded exactly once,
  * found by metadata.order_id, client_reference_id or payment intent id, whatever the delivery order.
  */
+import { env } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { orders, users } from "../../src/db/schema";
@@ -322,6 +323,17 @@ describe("signatures and rejections", () => {
 		expect(delivered.status).toBe(status);
 		expect(delivered.body.error).toBe(reason);
 		expect(await ledgerRows("stripe", event.id)).toHaveLength(0);
+		expect((await orderRow(order.id))?.status).toBe("pending");
+	});
+
+	it("a database that cannot record the event → 503, so Stripe retries", async () => {
+		const order = await pendingOrder();
+		const event = succeeded(order);
+		const unreachable = { ...env, DATABASE_URL: "postgres://shop:local@localhost:9/shop" };
+		const delivered = await deliver(await stripeRequest(event), unreachable);
+		expect(delivered.status).toBe(503);
+		expect(delivered.body.error).toBe("database_unavailable");
+		expect(webhookLine(delivered)).toMatchObject({ level: "error", reason: "database_unavailable" });
 		expect((await orderRow(order.id))?.status).toBe("pending");
 	});
 
