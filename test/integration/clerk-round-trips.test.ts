@@ -2,12 +2,11 @@
  * Cost and interoperability: every Clerk event is one HTTP request to the database endpoint (one
  * transaction), and the signed deliveries in the shared vectors pass through the real endpoint.
  */
-import { env } from "cloudflare:test";
-import vectors from "@fixtures/signatures/svix.json";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clerkRequest, uniqueId, userDeletedEvent, userEvent } from "../support/clerk";
 import { deliver } from "../support/deliver";
 import { ledgerRows } from "../support/rows";
+import { deliverVector, svixVectors } from "../support/vectors";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 
@@ -33,35 +32,14 @@ describe("database round trips", () => {
 });
 
 describe("shared svix vectors through POST /api/webhooks/clerk", () => {
-	afterEach(() => vi.useRealTimers());
-
-	interface Vector {
-		kind: string;
-		description: string;
-		secret_or_key: string;
-		headers: Record<string, string>;
-		body: string | null;
-		now: number;
-		expected_valid: boolean;
-	}
-	const clerkVectors = (vectors as Vector[]).filter((v) => v.kind === "vector" && v.description.startsWith("Clerk "));
+	const clerkVectors = svixVectors.filter((v) => v.description.startsWith("Clerk "));
 
 	it("has the Clerk vectors", () => {
 		expect(clerkVectors.length).toBe(5);
 	});
 
 	it.each(clerkVectors.map((v) => [v.description, v] as const))("%s", async (_, vector) => {
-		vi.useFakeTimers({ toFake: ["Date"] });
-		vi.setSystemTime(vector.now * 1000);
-		const request = new Request("http://shop.test/api/webhooks/clerk", {
-			method: "POST",
-			headers: vector.headers,
-			body: vector.body,
-		});
-		const bindings = { ...env, CLERK_WEBHOOK_SIGNING_SECRET: vector.secret_or_key };
-		const delivered = await deliver(request, bindings);
-		vi.useRealTimers();
-
+		const delivered = await deliverVector(vector, "/api/webhooks/clerk", "CLERK_WEBHOOK_SIGNING_SECRET");
 		expect(delivered.status).toBe(vector.expected_valid ? 200 : 401);
 		const recorded = await ledgerRows("clerk", vector.headers["svix-id"] as string);
 		if (vector.expected_valid) expect(recorded.map((r) => r.status)).toEqual(["processed"]);

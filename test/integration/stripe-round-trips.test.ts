@@ -2,13 +2,11 @@
  * Cost and interoperability for Stripe: every event is one HTTP request to the database endpoint,
  * and the signed deliveries in the shared vectors pass through the real endpoint.
  */
-import { env } from "cloudflare:test";
-import vectors from "@fixtures/signatures/stripe.json";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { uniqueId } from "../support/clerk";
+import { describe, expect, it } from "vitest";
 import { deliver } from "../support/deliver";
 import { ledgerRows } from "../support/rows";
 import { chargeRefunded, pendingOrder, type StripeTestEvent, stripeEvent, stripeRequest } from "../support/stripe";
+import { deliverVector, type SignatureVector, stripeVectors } from "../support/vectors";
 
 describe("database round trips", () => {
 	const cases: [string, (order: Awaited<ReturnType<typeof pendingOrder>>) => StripeTestEvent][] = [
@@ -34,41 +32,18 @@ describe("database round trips", () => {
 });
 
 describe("shared Stripe vectors through POST /api/webhooks/stripe", () => {
-	afterEach(() => vi.useRealTimers());
-
-	interface Vector {
-		kind: string;
-		description: string;
-		secret_or_key: string;
-		headers: Record<string, string>;
-		body: string | null;
-		now: number;
-		expected_valid: boolean;
-		policy_dependent?: boolean;
-	}
-	const cases = (vectors as Vector[]).filter((v) => v.kind === "vector");
-
-	/** What the endpoint answers: 200 when valid; 400 for the empty body; 401 otherwise (future skew included, see the unit test). */
-	function expectedStatus(vector: Vector): number {
+	/** 200 when valid; 400 for the empty body; 401 otherwise (future skew included: see the unit test). */
+	function expectedStatus(vector: SignatureVector): number {
 		if (vector.body === "") return 400;
 		if (vector.policy_dependent && vector.description.startsWith("future timestamp")) return 401;
 		return vector.expected_valid ? 200 : 401;
 	}
 
-	it.each(cases.map((v) => [v.description, v] as const))("%s", async (_, vector) => {
-		vi.useFakeTimers({ toFake: ["Date"] });
-		vi.setSystemTime(vector.now * 1000);
-		const request = new Request("http://shop.test/api/webhooks/stripe", {
-			method: "POST",
-			headers: vector.headers,
-			body: vector.body,
-		});
-		const delivered = await deliver(request, { ...env, STRIPE_WEBHOOK_SECRET: vector.secret_or_key });
-		vi.useRealTimers();
-
+	it.each(stripeVectors.map((v) => [v.description, v] as const))("%s", async (_, vector) => {
+		const delivered = await deliverVector(vector, "/api/webhooks/stripe", "STRIPE_WEBHOOK_SECRET");
 		expect(delivered.status).toBe(expectedStatus(vector));
 		if (delivered.status === 200) {
-			const id = (JSON.parse(vector.body as string) as { id?: string }).id ?? uniqueId("none");
+			const { id } = JSON.parse(vector.body as string) as { id: string };
 			expect(await ledgerRows("stripe", id)).toHaveLength(1);
 		}
 	});
