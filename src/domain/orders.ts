@@ -80,23 +80,32 @@ export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, re
 }
 
 /**
- * Money went back: `refunded` when all of it did, else `partially_refunded` (a shipped or delivered
- * order keeps its shipping status on a partial refund). Applies only when more is refunded than recorded.
+ * Money went back: `refunded` when the whole charge was, else `partially_refunded` (a shipped or
+ * delivered order keeps its shipping status on a partial refund). Applies only when more is refunded
+ * than recorded, so late or repeated refund events change nothing.
  */
-export function refundOrder(db: Database, ref: OrderReference, eventAt: Date, amountRefunded: number, onlyIf: SQL) {
+export function refundOrder(
+	db: Database,
+	ref: OrderReference,
+	eventAt: Date,
+	refund: { amountRefunded: number; whole: boolean },
+	onlyIf: SQL,
+) {
 	const at = eventAt.toISOString();
 	return db
 		.update(orders)
 		.set({
 			status: sql`case
-				when ${amountRefunded} >= ${orders.amountTotal} then 'refunded'
+				when ${refund.whole} then 'refunded'
 				when ${orders.status} in ('shipped', 'delivered', 'delivery_exception') then ${orders.status}
 				else 'partially_refunded' end`,
-			amountRefunded,
+			amountRefunded: refund.amountRefunded,
 			refundedAt: sql`${at}::timestamptz`,
 			lastStripeEventAt: laterStripeEvent(eventAt),
 		})
-		.where(sql`${orders.id} = ${referencedOrderId(ref)} and ${orders.amountRefunded} < ${amountRefunded} and ${onlyIf}`)
+		.where(
+			sql`${orders.id} = ${referencedOrderId(ref)} and ${orders.amountRefunded} < ${refund.amountRefunded} and ${onlyIf}`,
+		)
 		.returning({ id: orders.id });
 }
 

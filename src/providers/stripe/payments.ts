@@ -89,7 +89,8 @@ function fromCharge(event: StripeEvent): Interpretation {
 	if (!parsed.success) return unreadable(event, parsed.error);
 	const refunded = parsed.data;
 	const ref = { orderId: refunded.metadata?.order_id, paymentIntentId: refunded.payment_intent };
-	return orderEvent(event, ref, (db, isNew) => [refundOrder(db, ref, event.eventAt, refunded.amount_refunded, isNew)]);
+	const refund = { amountRefunded: refunded.amount_refunded, whole: refunded.amount_refunded >= refunded.amount };
+	return orderEvent(event, ref, (db, isNew) => [refundOrder(db, ref, event.eventAt, refund, isNew)]);
 }
 
 /** The payment event types this module applies. */
