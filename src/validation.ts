@@ -6,6 +6,7 @@
 
 import { en } from "zod/locales";
 import * as z from "zod/mini";
+import type { Interpretation } from "./webhooks/provider";
 
 z.config(en());
 
@@ -15,4 +16,20 @@ export function describeIssues(error: z.core.$ZodError): string {
 		.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
 		.join("; ")
 		.slice(0, 500);
+}
+
+/** A validly signed event our schema cannot read: recorded as `failed` with the reason, kept for replay. */
+export function unreadable(
+	eventId: string | undefined,
+	eventType: string,
+	error: z.core.$ZodError,
+	part = "",
+): Interpretation {
+	return { kind: "fail", eventId, eventType, reason: `${part}${describeIssues(error)}` };
+}
+
+/** A string field of a payload that failed validation, if it holds a non-empty string. */
+export function claimed(payload: unknown, field: "id" | "type"): string | undefined {
+	const value = (payload as Record<string, unknown> | null)?.[field];
+	return typeof value === "string" && value ? value : undefined;
 }

@@ -42,17 +42,17 @@ export function orderExists(ref: OrderReference): SQL {
 }
 
 const unpaid = sql`${orders.status} in ('pending', 'cancelled')`;
-const laterStripeEvent = (eventAt: Date) =>
-	sql`greatest(${orders.lastStripeEventAt}, ${eventAt.toISOString()}::timestamptz)`;
+/** A Date as a typed parameter, for use inside SQL expressions. */
+const instant = (date: Date) => sql`${date.toISOString()}::timestamptz`;
+const laterStripeEvent = (eventAt: Date) => sql`greatest(${orders.lastStripeEventAt}, ${instant(eventAt)})`;
 
 /** Payment succeeded: `paid` (from pending or cancelled), `paid_at` filled once. */
 export function markOrderPaid(db: Database, ref: OrderReference, eventAt: Date, onlyIf: SQL) {
-	const at = eventAt.toISOString();
 	return db
 		.update(orders)
 		.set({
 			status: sql`case when ${unpaid} then 'paid' else ${orders.status} end`,
-			paidAt: sql`coalesce(${orders.paidAt}, ${at}::timestamptz)`,
+			paidAt: sql`coalesce(${orders.paidAt}, ${instant(eventAt)})`,
 			cancelledAt: sql`case when ${unpaid} then null else ${orders.cancelledAt} end`,
 			paymentError: sql`case when ${unpaid} then null else ${orders.paymentError} end`,
 			lastStripeEventAt: laterStripeEvent(eventAt),
@@ -63,7 +63,6 @@ export function markOrderPaid(db: Database, ref: OrderReference, eventAt: Date, 
 
 /** Payment failed or was abandoned: `cancelled` with the reason, unless paid or a newer event was applied. */
 export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, reason: string, onlyIf: SQL) {
-	const at = eventAt.toISOString();
 	return db
 		.update(orders)
 		.set({
@@ -74,7 +73,7 @@ export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, re
 		})
 		.where(
 			sql`${orders.id} = ${referencedOrderId(ref)} and ${unpaid}
-				and (${orders.lastStripeEventAt} is null or ${orders.lastStripeEventAt} <= ${at}::timestamptz) and ${onlyIf}`,
+				and (${orders.lastStripeEventAt} is null or ${orders.lastStripeEventAt} <= ${instant(eventAt)}) and ${onlyIf}`,
 		)
 		.returning({ id: orders.id });
 }
@@ -91,7 +90,6 @@ export function refundOrder(
 	refund: { amountRefunded: number; whole: boolean },
 	onlyIf: SQL,
 ) {
-	const at = eventAt.toISOString();
 	return db
 		.update(orders)
 		.set({
@@ -100,7 +98,7 @@ export function refundOrder(
 				when ${orders.status} in ('shipped', 'delivered', 'delivery_exception') then ${orders.status}
 				else 'partially_refunded' end`,
 			amountRefunded: refund.amountRefunded,
-			refundedAt: sql`${at}::timestamptz`,
+			refundedAt: eventAt,
 			lastStripeEventAt: laterStripeEvent(eventAt),
 		})
 		.where(

@@ -24,9 +24,11 @@ export interface SubscriptionSnapshot {
 }
 
 const isNewer = sql`(${subscriptions.lastStripeEventAt} is null or ${subscriptions.lastStripeEventAt} < ${proposed(subscriptions.lastStripeEventAt)})`;
+/** The stored value, or the proposed one while none is known. */
+const filled = (column: PgColumn): SQL => sql`coalesce(${column}, ${proposed(column)})`;
 /** Newer events replace the value; older ones only fill it in. */
 const mirrored = (column: PgColumn): SQL =>
-	sql`case when ${isNewer} then ${proposed(column)} else coalesce(${column}, ${proposed(column)}) end`;
+	sql`case when ${isNewer} then ${proposed(column)} else ${filled(column)} end`;
 
 /** The shop user: the one named in metadata, else the one already linked to the Stripe customer. */
 function userFor(userId: string | null, customerId: string | null): SQL {
@@ -50,8 +52,8 @@ export function mirrorSubscription(db: Database, snapshot: SubscriptionSnapshot,
 				currentPeriodEnd: mirrored(subscriptions.currentPeriodEnd),
 				cancelAtPeriodEnd: mirrored(subscriptions.cancelAtPeriodEnd),
 				canceledAt: mirrored(subscriptions.canceledAt),
-				stripeCustomerId: sql`coalesce(${subscriptions.stripeCustomerId}, ${proposed(subscriptions.stripeCustomerId)})`,
-				userId: sql`coalesce(${subscriptions.userId}, ${proposed(subscriptions.userId)})`,
+				stripeCustomerId: filled(subscriptions.stripeCustomerId),
+				userId: filled(subscriptions.userId),
 				lastStripeEventAt: sql`greatest(${subscriptions.lastStripeEventAt}, ${proposed(subscriptions.lastStripeEventAt)})`,
 			},
 		})
@@ -81,7 +83,7 @@ export function setSubscriptionStatus(
 			target: subscriptions.id,
 			set: {
 				status: proposed(subscriptions.status),
-				stripeCustomerId: sql`coalesce(${subscriptions.stripeCustomerId}, ${proposed(subscriptions.stripeCustomerId)})`,
+				stripeCustomerId: filled(subscriptions.stripeCustomerId),
 				lastStripeEventAt: proposed(subscriptions.lastStripeEventAt),
 			},
 			setWhere: isNewer,

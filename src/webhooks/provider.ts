@@ -53,3 +53,18 @@ export interface WebhookProvider {
 	verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification>;
 	interpret(payload: unknown, verified: Extract<Verification, { ok: true }>): Interpretation;
 }
+
+/** Env variables that hold signing secrets. */
+export type SecretName = "CLERK_WEBHOOK_SIGNING_SECRET" | "STRIPE_WEBHOOK_SECRET";
+
+/** Runs `verify` with the named secret setting; an endpoint whose secret is unset is `not_configured`. */
+export function withSecret(
+	env: Env,
+	name: SecretName,
+	verify: (setting: string) => Promise<Verification>,
+): Promise<Verification> {
+	const setting = env[name];
+	if (!setting?.trim())
+		return Promise.resolve({ ok: false, rejection: "not_configured", detail: `${name} is not set` });
+	return verify(setting);
+}

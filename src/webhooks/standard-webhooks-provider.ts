@@ -4,7 +4,7 @@
  * signs with it (Clerk now; Resend next). The delivery id is the `svix-id` / `webhook-id` header.
  */
 import { standardWebhooksKeys, verifyStandardWebhook } from "../signatures/standard-webhooks";
-import type { Verification } from "./provider";
+import { type SecretName, type Verification, withSecret } from "./provider";
 
 const rejections = {
 	missing_headers: "missing_signature_headers",
@@ -14,23 +14,22 @@ const rejections = {
 	timestamp_too_new: "timestamp_outside_tolerance",
 } as const;
 
-export async function verifyWithStandardWebhooks(
-	secretSetting: string | undefined,
-	secretName: string,
+export function verifyWithStandardWebhooks(
+	env: Env,
+	secretName: SecretName,
 	headers: Headers,
 	rawBody: Uint8Array,
 	nowSeconds: number,
 ): Promise<Verification> {
-	if (!secretSetting?.trim()) {
-		return { ok: false, rejection: "not_configured", detail: `${secretName} is not set` };
-	}
-	let keys: Awaited<ReturnType<typeof standardWebhooksKeys>>;
-	try {
-		keys = await standardWebhooksKeys(secretSetting);
-	} catch (error) {
-		return { ok: false, rejection: "not_configured", detail: `${secretName}: ${(error as Error).message}` };
-	}
-	const result = await verifyStandardWebhook(keys, headers, rawBody, nowSeconds);
-	if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
-	return { ok: true, deliveryId: result.id, sentAt: result.timestamp };
+	return withSecret(env, secretName, async (setting) => {
+		let keys: Awaited<ReturnType<typeof standardWebhooksKeys>>;
+		try {
+			keys = await standardWebhooksKeys(setting);
+		} catch (error) {
+			return { ok: false, rejection: "not_configured", detail: `${secretName}: ${(error as Error).message}` };
+		}
+		const result = await verifyStandardWebhook(keys, headers, rawBody, nowSeconds);
+		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		return { ok: true, deliveryId: result.id, sentAt: result.timestamp };
+	});
 }

@@ -5,29 +5,22 @@
  * the secret is CLERK_WEBHOOK_SIGNING_SECRET. The event id is the `svix-id` header.
  */
 import { tombstoneUser, upsertUser } from "../../domain/users";
-import { describeIssues } from "../../validation";
+import { claimed, unreadable } from "../../validation";
 import type { Interpretation, WebhookProvider } from "../../webhooks/provider";
 import { verifyWithStandardWebhooks } from "../../webhooks/standard-webhooks-provider";
 import { clerkDeletedUser, clerkEnvelope, clerkUser, toUserSnapshot } from "./payload";
 
 function interpret(payload: unknown, eventId: string, sentAtSeconds: number): Interpretation {
 	const envelope = clerkEnvelope.safeParse(payload);
-	if (!envelope.success) {
-		const type = (payload as { type?: unknown } | null)?.type;
-		return {
-			kind: "fail",
-			eventId,
-			eventType: typeof type === "string" && type ? type : "unknown",
-			reason: `envelope: ${describeIssues(envelope.error)}`,
-		};
-	}
+	if (!envelope.success)
+		return unreadable(eventId, claimed(payload, "type") ?? "unknown", envelope.error, "envelope: ");
 	const { type, data } = envelope.data;
 	const eventAt = new Date(envelope.data.timestamp ?? sentAtSeconds * 1000);
 	switch (type) {
 		case "user.created":
 		case "user.updated": {
 			const user = clerkUser.safeParse(data);
-			if (!user.success) return { kind: "fail", eventId, eventType: type, reason: describeIssues(user.error) };
+			if (!user.success) return unreadable(eventId, type, user.error);
 			const snapshot = toUserSnapshot(user.data);
 			return {
 				kind: "apply",
@@ -38,7 +31,7 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 		}
 		case "user.deleted": {
 			const user = clerkDeletedUser.safeParse(data);
-			if (!user.success) return { kind: "fail", eventId, eventType: type, reason: describeIssues(user.error) };
+			if (!user.success) return unreadable(eventId, type, user.error);
 			return {
 				kind: "apply",
 				eventId,
@@ -54,12 +47,6 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 export const clerk: WebhookProvider = {
 	name: "clerk",
 	verify: (headers, rawBody, env, nowSeconds) =>
-		verifyWithStandardWebhooks(
-			env.CLERK_WEBHOOK_SIGNING_SECRET,
-			"CLERK_WEBHOOK_SIGNING_SECRET",
-			headers,
-			rawBody,
-			nowSeconds,
-		),
+		verifyWithStandardWebhooks(env, "CLERK_WEBHOOK_SIGNING_SECRET", headers, rawBody, nowSeconds),
 	interpret: (payload, verified) => interpret(payload, verified.deliveryId as string, verified.sentAt as number),
 };

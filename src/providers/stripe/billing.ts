@@ -5,15 +5,14 @@
  */
 import { mirrorSubscription, setSubscriptionStatus } from "../../domain/subscriptions";
 import { linkStripeCustomer } from "../../domain/users";
-import { describeIssues } from "../../validation";
+import { unreadable } from "../../validation";
 import type { Change, Interpretation } from "../../webhooks/provider";
 import { invoice, invoiceSubscriptionId, seconds, subscription } from "./payload";
 import type { StripeEvent } from "./payments";
 
 function fromInvoice(event: StripeEvent): Interpretation {
 	const parsed = invoice.safeParse(event.object);
-	if (!parsed.success)
-		return { kind: "fail", eventId: event.id, eventType: event.type, reason: describeIssues(parsed.error) };
+	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const subscriptionId = invoiceSubscriptionId(parsed.data);
 	// A one-off invoice belongs to no subscription: nothing of ours to move.
 	if (!subscriptionId) return { kind: "ignore", eventId: event.id, eventType: event.type };
@@ -29,8 +28,7 @@ function fromInvoice(event: StripeEvent): Interpretation {
 
 function fromSubscription(event: StripeEvent): Interpretation {
 	const parsed = subscription.safeParse(event.object);
-	if (!parsed.success)
-		return { kind: "fail", eventId: event.id, eventType: event.type, reason: describeIssues(parsed.error) };
+	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const sub = parsed.data;
 	const item = sub.items?.data[0];
 	const userId = sub.metadata?.user_id ?? sub.metadata?.clerk_user_id ?? null;

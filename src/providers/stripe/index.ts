@@ -6,8 +6,8 @@
  * answer 4xx to them).
  */
 import { stripeKeys, verifyStripeSignature } from "../../signatures/stripe";
-import { describeIssues } from "../../validation";
-import type { Interpretation, Verification, WebhookProvider } from "../../webhooks/provider";
+import { claimed, unreadable } from "../../validation";
+import { type Interpretation, type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
 import { billingEventTypes, interpretBilling } from "./billing";
 import { stripeEnvelope } from "./payload";
 import { interpretPayment, paymentEventTypes } from "./payments";
@@ -21,29 +21,19 @@ const rejections = {
 	timestamp_too_new: "timestamp_outside_tolerance",
 } as const;
 
-async function verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification> {
-	const setting = env.STRIPE_WEBHOOK_SECRET;
-	if (!setting?.trim()) return { ok: false, rejection: "not_configured", detail: "STRIPE_WEBHOOK_SECRET is not set" };
-	const result = await verifyStripeSignature(
-		await stripeKeys(setting),
-		headers.get("stripe-signature"),
-		rawBody,
-		nowSeconds,
-	);
-	if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
-	return { ok: true, sentAt: result.timestamp };
+function verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification> {
+	return withSecret(env, "STRIPE_WEBHOOK_SECRET", async (setting) => {
+		const signature = headers.get("stripe-signature");
+		const result = await verifyStripeSignature(await stripeKeys(setting), signature, rawBody, nowSeconds);
+		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		return { ok: true, sentAt: result.timestamp };
+	});
 }
 
 function interpret(payload: unknown): Interpretation {
 	const envelope = stripeEnvelope.safeParse(payload);
 	if (!envelope.success) {
-		const { id, type } = (payload ?? {}) as { id?: unknown; type?: unknown };
-		return {
-			kind: "fail",
-			eventId: typeof id === "string" && id ? id : undefined,
-			eventType: typeof type === "string" && type ? type : "unknown",
-			reason: `envelope: ${describeIssues(envelope.error)}`,
-		};
+		return unreadable(claimed(payload, "id"), claimed(payload, "type") ?? "unknown", envelope.error, "envelope: ");
 	}
 	const { id, type, created, data } = envelope.data;
 	const event = { id, type, eventAt: new Date(created * 1000), object: data.object };

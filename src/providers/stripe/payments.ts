@@ -16,7 +16,7 @@ import {
 	refundOrder,
 } from "../../domain/orders";
 import { linkStripeCustomer } from "../../domain/users";
-import { describeIssues } from "../../validation";
+import { unreadable } from "../../validation";
 import type { Change, ChangeBuilder, Interpretation } from "../../webhooks/provider";
 import { charge, checkoutSession, paymentIntent } from "./payload";
 
@@ -31,10 +31,6 @@ function orderEvent(event: StripeEvent, ref: OrderReference, changes: ChangeBuil
 	return { kind: "apply", eventId: event.id, eventType: event.type, target: orderExists(ref), changes };
 }
 
-function unreadable(event: StripeEvent, error: z.core.$ZodError): Interpretation {
-	return { kind: "fail", eventId: event.id, eventType: event.type, reason: describeIssues(error) };
-}
-
 /** The decline reason kept on a cancelled order: machine code first, then Stripe's message. */
 function declineReason(error: z.infer<typeof paymentIntent>["last_payment_error"]): string {
 	const code = error?.decline_code ?? error?.code;
@@ -43,7 +39,7 @@ function declineReason(error: z.infer<typeof paymentIntent>["last_payment_error"
 
 function fromPaymentIntent(event: StripeEvent): Interpretation {
 	const parsed = paymentIntent.safeParse(event.object);
-	if (!parsed.success) return unreadable(event, parsed.error);
+	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const intent = parsed.data;
 	const ref = { orderId: intent.metadata?.order_id, paymentIntentId: intent.id };
 	switch (event.type) {
@@ -62,7 +58,7 @@ function fromPaymentIntent(event: StripeEvent): Interpretation {
 
 function fromCheckoutSession(event: StripeEvent): Interpretation {
 	const parsed = checkoutSession.safeParse(event.object);
-	if (!parsed.success) return unreadable(event, parsed.error);
+	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const session = parsed.data;
 	const ref: OrderReference = {
 		orderId: session.metadata?.order_id,
@@ -86,7 +82,7 @@ function fromCheckoutSession(event: StripeEvent): Interpretation {
 
 function fromCharge(event: StripeEvent): Interpretation {
 	const parsed = charge.safeParse(event.object);
-	if (!parsed.success) return unreadable(event, parsed.error);
+	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const refunded = parsed.data;
 	const ref = { orderId: refunded.metadata?.order_id, paymentIntentId: refunded.payment_intent };
 	const refund = { amountRefunded: refunded.amount_refunded, whole: refunded.amount_refunded >= refunded.amount };
