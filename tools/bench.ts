@@ -4,13 +4,10 @@
  * DATABASE_URL's server when it is a postgres:// URL. Prints figures; asserts nothing.
  * Locally one database round trip costs ~1 ms; against Neon 5–50 ms, and each webhook makes one.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import Stripe from "stripe";
-import { Webhook } from "svix";
 import { startDevServer } from "./dev-server.ts";
-import { clerkId, clerkTemplates } from "./send/clerk.ts";
-import { stripeTemplates } from "./send/stripe.ts";
+import { firstSecret, readDotVars } from "./dot-vars.ts";
+import { type Sender, senders } from "./send/providers.ts";
 
 const { values } = parseArgs({
 	options: { events: { type: "string", default: "300" }, concurrency: { type: "string", default: "8" } },
@@ -18,36 +15,25 @@ const { values } = parseArgs({
 const events = Number(values.events);
 const concurrency = Number(values.concurrency);
 
-const example = readFileSync(new URL("../.dev.vars.example", import.meta.url), "utf8");
-const secretOf = (name: string) => example.match(new RegExp(`^${name}=(.*)$`, "m"))?.[1]?.trim() as string;
-const clerkSecret = new Webhook(secretOf("CLERK_WEBHOOK_SIGNING_SECRET"));
-const stripeSecret = secretOf("STRIPE_WEBHOOK_SECRET");
-const stripe = new Stripe("sk_test_unused");
+const secrets = readDotVars(new URL("../.dev.vars.example", import.meta.url));
 
 type Delivery = { path: string; headers: Record<string, string>; body?: string };
 
-function clerkDelivery(type: string, edit: (payload: Record<string, unknown>) => void = () => {}): Delivery {
+/** A freshly built `type` event, edited, then signed with the example secret as the provider would. */
+function signed(sender: Sender, type: string, edit: (payload: Record<string, unknown>) => void = () => {}): Delivery {
 	const now = new Date();
-	const payload = (clerkTemplates[type] as (now: number) => Record<string, unknown>)(now.getTime());
+	const payload = (sender.templates[type] as (now: number) => Record<string, unknown>)(now.getTime());
 	edit(payload);
 	const body = JSON.stringify(payload);
-	const id = clerkId("msg");
-	const signature = clerkSecret.sign(id, now, body);
-	const timestamp = String(Math.floor(now.getTime() / 1000));
-	return {
-		path: "/api/webhooks/clerk",
-		headers: { "svix-id": id, "svix-timestamp": timestamp, "svix-signature": signature },
-		body,
-	};
+	const secret = firstSecret(secrets[sender.secretName] ?? "") as string;
+	return { path: sender.path, headers: sender.sign(secret, body, now), body };
 }
 
-function stripeDelivery(orderId: string): Delivery {
-	const payload = (stripeTemplates["payment_intent.succeeded"] as (now: number) => Record<string, unknown>)(Date.now());
-	(payload.data as { object: { metadata: Record<string, string>; id: string } }).object.metadata.order_id = orderId;
-	const body = JSON.stringify(payload);
-	const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: stripeSecret });
-	return { path: "/api/webhooks/stripe", headers: { "stripe-signature": header }, body };
-}
+const clerkDelivery = (type: string) => signed(senders.clerk as Sender, type);
+const stripeDelivery = (orderId: string) =>
+	signed(senders.stripe as Sender, "payment_intent.succeeded", (payload) => {
+		(payload.data as { object: { metadata: Record<string, string> } }).object.metadata.order_id = orderId;
+	});
 
 async function measure(label: string, base: string, deliveries: Delivery[], parallel: number) {
 	const latencies: number[] = [];

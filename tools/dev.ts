@@ -5,9 +5,10 @@
  * On first run it creates .dev.vars from .dev.vars.example (working test secrets).
  */
 import { spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startLocalDatabase } from "./db/local-database.ts";
+import { readDotVars } from "./dot-vars.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const port = process.env.PORT ?? "8787";
@@ -22,12 +23,10 @@ function ensureDevVars() {
 		console.log("created .dev.vars from .dev.vars.example (local test secrets)");
 		return;
 	}
-	const keys = (text: string) => text.split("\n").filter((l) => /^[A-Z_]+=/.test(l));
-	const present = new Set(keys(readFileSync(devVars, "utf8")).map((l) => l.split("=")[0]));
-	for (const line of keys(readFileSync(example, "utf8"))) {
-		const name = line.split("=")[0] as string;
-		if (present.has(name)) continue;
-		appendFileSync(devVars, `\n${line}\n`);
+	const present = readDotVars(devVars);
+	for (const [name, value] of Object.entries(readDotVars(example))) {
+		if (name in present) continue;
+		appendFileSync(devVars, `\n${name}=${value}\n`);
 		console.log(`added ${name} to .dev.vars from .dev.vars.example`);
 	}
 }

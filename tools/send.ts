@@ -4,47 +4,10 @@
  * library), posts them to the local dev server or a deployed URL, and prints each answer.
  * The secret comes from --secret, else from the environment, else from .dev.vars.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import Stripe from "stripe";
-import { Webhook } from "svix";
-import { clerkId, clerkTemplates } from "./send/clerk.ts";
+import { firstSecret, readDotVars } from "./dot-vars.ts";
+import { senders as providers, type Sender } from "./send/providers.ts";
 import { parseAssignment, setPath } from "./send/set-path.ts";
-import { stripeTemplates } from "./send/stripe.ts";
-
-interface Provider {
-	secretName: string;
-	templates: Record<string, (now: number) => Record<string, unknown>>;
-	/** Headers that sign `body` as the provider would. */
-	sign(secret: string, body: string, now: Date): Record<string, string>;
-}
-
-const providers: Record<string, Provider> = {
-	clerk: {
-		secretName: "CLERK_WEBHOOK_SIGNING_SECRET",
-		templates: clerkTemplates,
-		sign(secret, body, now) {
-			const id = clerkId("msg");
-			return {
-				"svix-id": id,
-				"svix-timestamp": String(Math.floor(now.getTime() / 1000)),
-				"svix-signature": new Webhook(secret).sign(id, now, body),
-			};
-		},
-	},
-	stripe: {
-		secretName: "STRIPE_WEBHOOK_SECRET",
-		templates: stripeTemplates,
-		sign(secret, body, now) {
-			const header = new Stripe("sk_test_unused").webhooks.generateTestHeaderString({
-				payload: body,
-				secret,
-				timestamp: Math.floor(now.getTime() / 1000),
-			});
-			return { "stripe-signature": header };
-		},
-	},
-};
 
 const usage = `usage: npm run send -- <provider> <type> [--count N] [--set path=value]… [--url URL] [--secret S]
 providers and types:
@@ -62,25 +25,10 @@ function fail(message: string): never {
 	process.exit(2);
 }
 
-/** A secret from .dev.vars (KEY=value lines, optional quotes). */
-function secretFromDevVars(name: string): string | undefined {
-	try {
-		const line = readFileSync(new URL("../.dev.vars", import.meta.url), "utf8")
-			.split("\n")
-			.find((l) => l.startsWith(`${name}=`));
-		return line
-			?.slice(name.length + 1)
-			.trim()
-			.replace(/^["']|["']$/g, "");
-	} catch {
-		return undefined;
-	}
-}
-
 /** The endpoint for a provider: --url may be a base URL or the full webhook URL. */
-function endpoint(url: string, provider: string): string {
+function endpoint(url: string, provider: Sender): string {
 	const parsed = new URL(url);
-	if (parsed.pathname === "/" || parsed.pathname === "") parsed.pathname = `/api/webhooks/${provider}`;
+	if (parsed.pathname === "/" || parsed.pathname === "") parsed.pathname = provider.path;
 	return parsed.toString();
 }
 
@@ -105,12 +53,15 @@ const template = provider.templates[type ?? ""];
 if (!template) fail(`unknown ${providerName} event type "${type ?? ""}"`);
 const count = Number(values.count);
 if (!Number.isInteger(count) || count < 1) fail("--count must be a positive integer");
-const secretSetting = values.secret ?? process.env[provider.secretName] ?? secretFromDevVars(provider.secretName);
+const secretSetting =
+	values.secret ??
+	process.env[provider.secretName] ??
+	readDotVars(new URL("../.dev.vars", import.meta.url))[provider.secretName];
 if (!secretSetting)
 	fail(`no secret: pass --secret, set ${provider.secretName}, or run npm run dev once to create .dev.vars`);
-const secret = secretSetting.split(/[\s,]+/).filter(Boolean)[0] as string;
+const secret = firstSecret(secretSetting) as string;
 const assignments = values.set.map(parseAssignment);
-const url = endpoint(values.url, providerName as string);
+const url = endpoint(values.url, provider);
 
 let failures = 0;
 for (let n = 1; n <= count; n++) {
