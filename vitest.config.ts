@@ -1,12 +1,18 @@
 /**
- * Tests run inside workerd (@cloudflare/vitest-plugin) against a real Postgres reached through the
- * local bridge, exactly as the Worker reaches Neon in production. The bridge port is chosen here so
- * that the Worker's DATABASE_URL binding can name it; test/setup/database.ts starts the bridge.
+ * `npm test`: two projects.
+ * - `worker`: the Worker's tests, inside workerd (@cloudflare/vitest-plugin), against a real Postgres
+ *   reached through the local bridge exactly as the Worker reaches Neon in production. The bridge
+ *   port is chosen here so that the Worker's DATABASE_URL binding can name it;
+ *   test/setup/database.ts starts the database and the bridge.
+ * - `tools`: the Node-side tooling (dev server, CLIs, local database), in Node.
+ * The database is embedded PGlite unless TEST_DATABASE_URL names a local PostgreSQL server
+ * (test/setup/test-database.ts); DATABASE_URL is never read.
  */
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { chooseTestDatabase } from "./test/setup/test-database.ts";
 import { clerkPreviousSecret, clerkSecret, stripePreviousSecret, stripeSecret } from "./test/support/secrets.ts";
 
 function freePort(): Promise<number> {
@@ -20,28 +26,49 @@ function freePort(): Promise<number> {
 	});
 }
 
+const choice = chooseTestDatabase(process.env);
+if (!choice.ok) {
+	console.error(`npm test: ${choice.message}`);
+	process.exit(1);
+}
+// vitest evaluates this file once per project: say it once.
+const said = globalThis as { testDatabaseNotesSaid?: boolean };
+if (!said.testDatabaseNotesSaid) for (const note of choice.notes) console.warn(`npm test: ${note}`);
+said.testDatabaseNotesSaid = true;
+
+const fixtures = { "@fixtures": fileURLToPath(new URL("./test/fixtures", import.meta.url)) };
+
 export default defineConfig(async () => {
 	process.env.TEST_BRIDGE_PORT ??= String(await freePort());
 	return {
-		plugins: [
-			cloudflareTest({
-				wrangler: { configPath: "./wrangler.toml" },
-				miniflare: {
-					bindings: {
-						DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,
-						CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
-						STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
+		resolve: { alias: fixtures },
+		test: {
+			projects: [
+				{
+					extends: true as const,
+					plugins: [
+						cloudflareTest({
+							wrangler: { configPath: "./wrangler.toml" },
+							miniflare: {
+								bindings: {
+									DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,
+									CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
+									STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
+								},
+							},
+						}),
+					],
+					test: {
+						name: "worker",
+						globalSetup: ["./test/setup/database.ts"],
+						include: ["test/{unit,integration,contract}/**/*.test.ts"],
 					},
 				},
-			}),
-		],
-		resolve: {
-			// Shared payloads and signature vectors live beside the repository (../shared/fixtures).
-			alias: { "@fixtures": fileURLToPath(new URL("../shared/fixtures", import.meta.url)) },
-		},
-		test: {
-			globalSetup: ["./test/setup/database.ts"],
-			include: ["test/**/*.test.ts"],
+				{
+					extends: true as const,
+					test: { name: "tools", environment: "node", include: ["test/tools/**/*.test.ts"] },
+				},
+			],
 		},
 	};
 });

@@ -6,21 +6,10 @@
  */
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { isLocalDatabaseHost } from "./local-host";
 import * as schema from "./schema";
 
 export type Database = NeonHttpDatabase<typeof schema>;
-
-/** True for hosts served by the local bridge (`tools/db`), never by Neon. */
-export function isLocalDatabaseHost(host: string): boolean {
-	const bare = host.replace(/^\[|\]$/g, "");
-	return (
-		bare === "localhost" ||
-		bare === "::1" ||
-		/^127(\.\d{1,3}){3}$/.test(bare) ||
-		bare === "localtest.me" ||
-		bare.endsWith(".localtest.me")
-	);
-}
 
 const neonEndpoint = neonConfig.fetchEndpoint;
 neonConfig.fetchEndpoint = (host, port, options) => {

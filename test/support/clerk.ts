@@ -1,5 +1,5 @@
 /**
- * Test helper: Clerk events built from the shared example payloads, signed with svix (the reference
+ * Test helper: Clerk events built from the example payloads (test/fixtures/payloads), signed with svix (the reference
  * implementation) so our verifier is checked against it, not against itself.
  */
 

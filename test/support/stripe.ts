@@ -1,5 +1,5 @@
 /**
- * Test helper: Stripe events built from the shared example payloads, signed with stripe-node's
+ * Test helper: Stripe events built from the example payloads (test/fixtures/payloads), signed with stripe-node's
  * generateTestHeaderStringAsync (the reference implementation), and demo orders to apply them to.
  */
 import checkoutCompleted from "@fixtures/payloads/stripe/checkout.session.completed.json";
@@ -43,7 +43,7 @@ export function stripeEvent(fixture: keyof typeof stripeFixtures, type?: string,
 	return event;
 }
 
-/** A charge.refunded event (not among the shared fixtures): a charge of `amount` with `refunded` returned. */
+/** A charge.refunded event (not among the fixtures): a charge of `amount` with `refunded` returned. */
 export function chargeRefunded(
 	paymentIntentId: string,
 	amount: number,

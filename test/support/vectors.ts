@@ -1,5 +1,5 @@
 /**
- * Test helper: the shared signature vectors (../shared/fixtures/signatures/*.json) and a way to
+ * Test helper: the signature vectors (test/fixtures/signatures/*.json) and a way to
  * deliver one through the Worker with its own clock and secret.
  */
 import { env } from "cloudflare:test";

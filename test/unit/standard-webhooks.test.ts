@@ -1,5 +1,5 @@
 /**
- * The Standard Webhooks / Svix verifier against every shared vector (official and generated, each
+ * The Standard Webhooks / Svix verifier against every vector in test/fixtures/signatures (official and generated, each
  * agreed by the svix, standardwebhooks and @clerk/backend libraries), plus the secret-list parsing.
  */
 import { describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { svixVectors, vectorBody } from "../support/vectors";
 const cases = svixVectors;
 
 describe("verifyStandardWebhook", () => {
-	it("has the shared vectors to run", () => {
+	it("has the vectors to run", () => {
 		expect(cases.length).toBe(43);
 	});
 

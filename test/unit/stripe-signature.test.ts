@@ -1,5 +1,5 @@
 /**
- * The Stripe-Signature verifier against every shared vector (each agreed by stripe-node), and
+ * The Stripe-Signature verifier against every vector in test/fixtures/signatures (each agreed by stripe-node), and
  * against headers made by stripe-node's own generateTestHeaderStringAsync.
  */
 import Stripe from "stripe";
@@ -17,7 +17,7 @@ const cases = stripeVectors;
 const futureSkew = (v: SignatureVector) => v.policy_dependent === true && v.description.startsWith("future timestamp");
 
 describe("verifyStripeSignature", () => {
-	it("has the shared vectors to run", () => {
+	it("has the vectors to run", () => {
 		expect(cases.length).toBe(27);
 		expect(cases.filter(futureSkew)).toHaveLength(1);
 	});

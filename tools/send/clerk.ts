@@ -1,6 +1,6 @@
 /**
  * Clerk event templates for the send CLI, shaped like real deliveries (see
- * ../shared/fixtures/payloads/clerk/): fresh fake users with example.com addresses.
+ * test/fixtures/payloads/clerk/): fresh fake users with example.com addresses.
  */
 import { randomBytes, randomInt } from "node:crypto";
 

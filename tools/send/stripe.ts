@@ -1,6 +1,6 @@
 /**
  * Stripe event templates for the send CLI (API version 2025-03-31.basil, shaped like
- * ../shared/fixtures/payloads/stripe/). Their defaults point at the demo rows of `npm run db:seed`,
+ * test/fixtures/payloads/stripe/). Their defaults point at the demo rows of `npm run db:seed`,
  * so every example in the README works against `npm run dev` without --set.
  */
 import { randomBytes } from "node:crypto";
