@@ -54,6 +54,7 @@ export default defineConfig(async () => {
 									DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,
 									CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
 									STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
+									TEST_DATABASE_BACKEND: choice.url ? "postgres" : "pglite", // test/contract/bridge-heals.test.ts
 								},
 							},
 						}),

@@ -2,7 +2,9 @@
  * @module tools/db/backends
  * The Postgres behind the local bridge: an embedded PGlite (served over the wire protocol, one
  * session, so work runs in turn) or a real server reached with `pg` (a pool, so concurrency is real).
- * Node-side only: PGlite cannot run inside workerd.
+ * Node-side only: PGlite cannot run inside workerd. Trust boundary: the connections are ours; the
+ * server may drop them at any time (pg_terminate_backend, a restart), and that must never take the
+ * process down: a broken connection is discarded and the next request opens a new one.
  */
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
@@ -12,54 +14,112 @@ import pg from "pg";
 export interface Backend {
 	/** Human-readable description for logs (no credentials). */
 	readonly description: string;
-	/** Runs `work` on a connection held for its whole duration (a transaction fits inside). */
+	/**
+	 * Runs `work` on a connection held for its whole duration (a transaction fits inside). Rejects
+	 * with what `work` rejects with: a `pg.DatabaseError` for an error reported by Postgres, any other
+	 * Error when the connection could not be opened or broke (the connection is then discarded).
+	 */
 	withConnection<T>(work: (client: pg.ClientBase) => Promise<T>): Promise<T>;
 	close(): Promise<void>;
 }
 
+/** SQLSTATEs after which the server has closed (or is closing) the session, whatever lc_messages says. */
+const sessionEndingCodes = new Set(["57P01", "57P02", "57P03", "57P05", "25P03"]);
+
+/**
+ * True when `error` means the connection cannot be used again: anything that is not an error
+ * reported by Postgres (socket closed, "Connection terminated unexpectedly"), a FATAL or PANIC
+ * report (pg_terminate_backend arrives as FATAL 57P01 "terminating connection due to administrator
+ * command"), or a connection-exception SQLSTATE (class 08). Looks through drizzle's wrapper (`cause`).
+ */
+export function breaksConnection(error: unknown): boolean {
+	const reported = error instanceof pg.DatabaseError ? error : (error as { cause?: unknown } | undefined)?.cause;
+	if (!(reported instanceof pg.DatabaseError)) return true;
+	const { code = "", severity } = reported;
+	return severity === "FATAL" || severity === "PANIC" || code.startsWith("08") || sessionEndingCodes.has(code);
+}
+
 /** A real PostgreSQL server, e.g. `postgres://postgres@127.0.0.1:5432/test`. */
 export function postgresBackend(connectionString: string): Backend {
-	const pool = new pg.Pool({ connectionString, max: 8 });
-	pool.on("error", () => {}); // an idle client lost its server: the next checkout reconnects
+	// 8 deliveries in flight and still a connection for the next request (a health check, a poll).
+	const pool = new pg.Pool({ connectionString, max: 10 });
+	// pg-pool listens for errors on idle clients only: it then drops them itself.
+	pool.on("error", () => {});
 	const url = new URL(connectionString);
 	return {
 		description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
 		async withConnection(work) {
 			const client = await pool.connect();
 			let broken: Error | undefined;
+			// A checked-out client has no listener of pg-pool's: without this one, the server closing
+			// the connection would be an unhandled 'error' event and would end the process.
+			const onError = (error: Error) => {
+				broken = error;
+			};
+			client.on("error", onError);
 			try {
 				return await work(client);
 			} catch (error) {
-				if (!(error instanceof pg.DatabaseError)) broken = error as Error;
+				if (breaksConnection(error)) broken ??= error as Error;
 				throw error;
 			} finally {
-				client.release(broken);
+				client.off("error", onError);
+				client.release(broken); // with an error, pg-pool closes the client instead of keeping it
 			}
 		},
 		close: () => pool.end(),
 	};
 }
 
+/**
+ * Connections pglite-socket accepts (its default is 1). More than one: it frees a closed socket's
+ * slot a tick late, so reconnecting at once after a break would be refused ("Too many connections").
+ */
+const pgliteConnections = 8;
+
 /** Embedded PGlite, persisted in `dataDir` (or in memory when it is undefined). */
 export async function pgliteBackend(dataDir: string | undefined): Promise<Backend> {
 	if (dataDir) mkdirSync(dataDir, { recursive: true });
 	const db = await PGlite.create(dataDir);
-	const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0 });
+	const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: pgliteConnections });
 	await server.start();
-	const [host, port] = server.getServerConn().split(":");
-	const client = new pg.Client({ host, port: Number(port), user: "postgres", database: "postgres" });
-	await client.connect();
+	const [host = "127.0.0.1", port = ""] = server.getServerConn().split(":");
+	const config = { host, port: Number(port), user: "postgres", database: "postgres" };
+
+	// One connection, opened on first use and again after it breaks.
+	let client: pg.Client | undefined;
+	const discard = (broken: pg.Client) => {
+		if (client === broken) client = undefined;
+		broken.end().catch(() => {});
+	};
+	const connected = async () => {
+		if (client) return client;
+		const fresh = new pg.Client(config);
+		fresh.on("error", () => discard(fresh));
+		await fresh.connect();
+		client = fresh;
+		return fresh;
+	};
+
 	let turn: Promise<unknown> = Promise.resolve();
 	return {
 		description: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
 		withConnection(work) {
-			const mine = turn.then(() => work(client));
+			const mine = turn.then(async () => {
+				const current = await connected();
+				try {
+					return await work(current);
+				} catch (error) {
+					if (breaksConnection(error)) discard(current);
+					throw error;
+				}
+			});
 			turn = mine.catch(() => {});
 			return mine;
 		},
 		async close() {
 			await turn;
-			await client.end();
+			await client?.end().catch(() => {});
 			await server.stop();
 			await db.close();
 		},
