@@ -1,13 +1,16 @@
 /**
  * The local database's backends and bridge (tools/db), in Node: which errors discard a connection,
  * how the bridge answers them, and the embedded PGlite reconnecting after its socket connection
- * breaks. The PostgreSQL
+ * breaks and serving other Postgres clients (drizzle-kit studio, psql) on its port. The PostgreSQL
  * side (pg_terminate_backend under load) is tested inside workerd: test/contract/bridge-heals.test.ts.
  */
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, breaksConnection, pgliteBackend } from "../../tools/db/backends.ts";
+import { type Backend, breaksConnection, type PgliteBackend, pgliteBackend } from "../../tools/db/backends.ts";
 import { bridgePort, startBridge } from "../../tools/db/bridge.ts";
+import { startLocalDatabase } from "../../tools/db/local-database.ts";
 
 function databaseError(code: string, severity: string): pg.DatabaseError {
 	const error = new pg.DatabaseError("reported by Postgres", 0, "error");
@@ -76,9 +79,9 @@ describe("the bridge answers a failed connection as a database error", () => {
 });
 
 describe("embedded PGlite", () => {
-	let backend: Backend;
+	let backend: PgliteBackend;
 	beforeAll(async () => {
-		backend = await pgliteBackend(undefined);
+		backend = await pgliteBackend(undefined, 0);
 	});
 	afterAll(() => backend.close());
 
@@ -106,6 +109,46 @@ describe("embedded PGlite", () => {
 			expect(JSON.parse(text).rows).toEqual([["3"]]);
 		} finally {
 			server.close();
+		}
+	});
+
+	it("serves other Postgres clients on its URL, in the same database as the bridge's connection", async () => {
+		expect(backend.url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+		await backend.withConnection((client) => client.query("create table if not exists seen_by_all (n int)"));
+		await backend.withConnection((client) => client.query("insert into seen_by_all values (7)"));
+		const other = new pg.Client({ connectionString: backend.url });
+		await other.connect();
+		try {
+			expect((await other.query("select n from seen_by_all")).rows).toEqual([{ n: 7 }]);
+		} finally {
+			await other.end();
+		}
+	});
+
+	it("refuses a port that is taken, in one line", async () => {
+		const taken = createServer();
+		await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+		const { port } = taken.address() as AddressInfo;
+		try {
+			const error = await pgliteBackend(undefined, port).catch((e: Error) => e);
+			expect((error as Error).message).toMatch(
+				new RegExp(`^cannot serve the embedded PGlite on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
+			);
+		} finally {
+			taken.close();
+		}
+	});
+
+	it("startLocalDatabase names it as pgliteUrl: the migrated tables are there", async () => {
+		const local = await startLocalDatabase({ port: 0, pglitePort: 0 });
+		const other = new pg.Client({ connectionString: local.pgliteUrl });
+		try {
+			await other.connect();
+			const { rows } = await other.query("select to_regclass('public.webhook_events') is not null as migrated");
+			expect(rows).toEqual([{ migrated: true }]);
+		} finally {
+			await other.end();
+			await local.stop();
 		}
 	});
 });

@@ -71,20 +71,39 @@ export function postgresBackend(connectionString: string): Backend {
 	};
 }
 
+/** The embedded database's wire-protocol address, for tools that speak Postgres (drizzle-kit studio, psql). */
+export interface PgliteBackend extends Backend {
+	/** `postgres://postgres@127.0.0.1:PORT/postgres` (no password: it listens on loopback only). */
+	readonly url: string;
+}
+
 /**
- * Connections pglite-socket accepts (its default is 1). More than one: it frees a closed socket's
- * slot a tick late, so reconnecting at once after a break would be refused ("Too many connections").
+ * Connections pglite-socket accepts (its default is 1): the bridge's, drizzle-kit studio's (it uses
+ * one), a few for psql or migrate, and slack: it frees a closed socket's slot a tick late, so
+ * reconnecting at once after a break would otherwise be refused ("Too many connections").
  */
 const pgliteConnections = 8;
 
-/** Embedded PGlite, persisted in `dataDir` (or in memory when it is undefined). */
-export async function pgliteBackend(dataDir: string | undefined): Promise<Backend> {
+/**
+ * Embedded PGlite, persisted in `dataDir` (or in memory when it is undefined), served over the
+ * Postgres wire protocol on 127.0.0.1:`port` (0 picks a free port). All connections share PGlite's
+ * single session (a SET or a temp table made on one is seen by all); pglite-socket queues their
+ * queries and keeps a transaction's queries together. Rejects, in one line, if the port is taken.
+ */
+export async function pgliteBackend(dataDir: string | undefined, port = 0): Promise<PgliteBackend> {
 	if (dataDir) mkdirSync(dataDir, { recursive: true });
 	const db = await PGlite.create(dataDir);
-	const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: pgliteConnections });
-	await server.start();
-	const [host = "127.0.0.1", port = ""] = server.getServerConn().split(":");
-	const config = { host, port: Number(port), user: "postgres", database: "postgres" };
+	const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: pgliteConnections });
+	try {
+		await server.start();
+	} catch (error) {
+		await db.close();
+		throw new Error(`cannot serve the embedded PGlite on 127.0.0.1:${port}: ${(error as Error).message}`, {
+			cause: error,
+		});
+	}
+	const [host = "127.0.0.1", listening = ""] = server.getServerConn().split(":");
+	const config = { host, port: Number(listening), user: "postgres", database: "postgres" };
 
 	// One connection, opened on first use and again after it breaks.
 	let client: pg.Client | undefined;
@@ -104,6 +123,7 @@ export async function pgliteBackend(dataDir: string | undefined): Promise<Backen
 	let turn: Promise<unknown> = Promise.resolve();
 	return {
 		description: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
+		url: `postgres://postgres@${host}:${config.port}/postgres`,
 		withConnection(work) {
 			const mine = turn.then(async () => {
 				const current = await connected();
