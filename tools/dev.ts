@@ -1,19 +1,55 @@
 /**
- * `npm run dev`: starts the local database (embedded PGlite in .data/, or the server named by
- * DATABASE_URL=postgres://…) behind the Neon-protocol bridge, then `wrangler dev` on
- * 127.0.0.1:8787 with DATABASE_URL pointing the Worker at the bridge. Ctrl-C stops both.
+ * `npm run dev [-- --port N] [--bridge-port N] [--pglite-port N] [--json] [wrangler flags…]`:
+ * the local stack as one unit. Takes the embedded database folder's lock (one server per folder),
+ * starts the database (embedded PGlite in .data/, or the server named by DATABASE_URL=postgres://…)
+ * behind the Neon-protocol bridge, then `wrangler dev` with DATABASE_URL pointing the Worker at the
+ * bridge. Shows each webhook as one human line (`--json`: the Worker's JSON lines unchanged).
+ * SIGINT, SIGTERM, SIGHUP, or the loss of the parent process (npm killed) stop everything; wrangler
+ * exiting stops the database, and a database failure stops wrangler, each with a message.
  * On first run it creates .dev.vars from .dev.vars.example (working test secrets).
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startLocalDatabase } from "./db/local-database.ts";
+import { parseCommandLine, usageError } from "./cli.ts";
+import { DataFolderInUse, lockDataFolder } from "./db/data-lock.ts";
+import { isPostgresUrl, type LocalDatabase, startLocalDatabase } from "./db/local-database.ts";
+import { humanFormatter } from "./dev/log-lines.ts";
 import { readDotVars } from "./dot-vars.ts";
+import { PortError, type Ports, portOptions, portUsage, resolvePorts } from "./ports.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const port = process.env.PORT ?? "8787";
-const bridgePort = Number(process.env.BRIDGE_PORT ?? 5488);
-const dataDir = process.env.LOCAL_DB_DIR ?? `${root}.data/pglite`;
+const usage = `usage: npm run dev [-- options] [wrangler dev flags…]
+${portUsage}
+  --json            show the Worker's log lines as JSON (as wrangler tail shows them), not one human line each
+  -h, --help        this help
+Other flags go to wrangler dev (e.g. --inspector-port 9230 --log-level debug).
+Environment: DATABASE_URL=postgres://… uses that server instead of the embedded PGlite;
+LOCAL_DB_DIR (default .data/pglite) is the embedded database's folder.`;
+
+const { values, rest } = parseCommandLine({
+	usage,
+	options: { ...portOptions, json: { type: "boolean" } },
+	passThrough: true,
+});
+let ports: Ports;
+try {
+	ports = resolvePorts(values);
+} catch (error) {
+	if (!(error instanceof PortError)) throw error;
+	usageError(usage, error.message);
+}
+const url = `http://127.0.0.1:${ports.port}`;
+const embedded = !isPostgresUrl(process.env.DATABASE_URL);
+const dataDir = resolve(root, process.env.LOCAL_DB_DIR ?? ".data/pglite");
+
+/** Prints one line prefixed with the tool's name, to stderr. */
+function say(message: string) {
+	console.error(`npm run dev: ${message}`);
+}
 
 /** Creates .dev.vars, or adds the secrets a newer .dev.vars.example introduced. */
 function ensureDevVars() {
@@ -30,39 +66,167 @@ function ensureDevVars() {
 		console.log(`added ${name} to .dev.vars from .dev.vars.example`);
 	}
 }
-ensureDevVars();
 
-const local = await startLocalDatabase({ port: bridgePort, databaseUrl: process.env.DATABASE_URL, dataDir });
-console.log(`database: ${local.description}, migrated; Neon-protocol bridge on 127.0.0.1:${bridgePort}`);
+/** Resolves when 127.0.0.1:`port` can be listened on; rejects with a one-line reason otherwise. */
+function ensureFree(port: number, what: string): Promise<void> {
+	return new Promise((resolveFree, reject) => {
+		const probe = createServer();
+		probe.once("error", (error: NodeJS.ErrnoException) =>
+			reject(new Error(`port ${port} (${what}) is taken (${error.code}): pass another --port, or stop what uses it`)),
+		);
+		probe.listen(port, "127.0.0.1", () => probe.close(() => resolveFree()));
+	});
+}
 
-const wrangler = `${root}node_modules/wrangler/bin/wrangler.js`;
-const child = spawn(
+/** The parent pid of `pid` (from `ps`, Linux and macOS), or undefined. */
+function parentOf(pid: number): number | undefined {
+	try {
+		return Number(execFileSync("ps", ["-o", "ppid=", "-p", String(pid)], { encoding: "utf8" }).trim()) || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+function isRunning(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === "EPERM";
+	}
+}
+
+let releaseLock = () => {};
+let local: LocalDatabase | undefined;
+let wrangler: ChildProcess | undefined;
+let stopping = false;
+
+/** Signals wrangler's whole process group (wrangler, its Node child, workerd, esbuild). */
+function signalWrangler(signal: NodeJS.Signals | 0): boolean {
+	if (!wrangler?.pid) return false;
+	try {
+		process.kill(-wrangler.pid, signal);
+		return true;
+	} catch {
+		return false; // the group is gone
+	}
+}
+
+async function wranglerGone(withinMs: number): Promise<boolean> {
+	const deadline = Date.now() + withinMs;
+	while (Date.now() < deadline) {
+		if (!signalWrangler(0)) return true;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	return false;
+}
+
+/** Stops everything once: wrangler's group, then the bridge and the database, then the lock. */
+async function stop(code: number, reason?: string): Promise<never> {
+	if (stopping) return new Promise<never>(() => {});
+	stopping = true;
+	if (reason) say(reason);
+	if (signalWrangler("SIGTERM") && !(await wranglerGone(5000))) signalWrangler("SIGKILL");
+	try {
+		await local?.stop();
+	} catch (error) {
+		say(`the database did not close cleanly: ${(error as Error).message}`);
+		code ||= 1;
+	}
+	releaseLock();
+	process.exit(code);
+}
+
+// Last resorts, synchronous: never leave wrangler or the lock behind.
+process.on("exit", () => {
+	signalWrangler("SIGTERM");
+	releaseLock();
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+	process.on(signal, () => stop(0));
+}
+process.on("uncaughtException", (error) => stop(1, `stopping after an unexpected error: ${error.message}`));
+process.on("unhandledRejection", (error) =>
+	stop(1, `stopping after an unexpected error: ${(error as Error)?.message}`),
+);
+// npm does not pass every signal on (SIGHUP, SIGKILL kill npm and leave its `sh -c` and us behind):
+// when our parent or npm (the parent's parent) goes, we go.
+const ancestors = [process.ppid, parentOf(process.ppid)].filter((pid): pid is number => !!pid && pid > 1);
+setInterval(() => {
+	if (!ancestors.every(isRunning)) stop(0, "the process that started npm run dev is gone; stopping");
+}, 500).unref();
+
+/** Copies a child's output line by line through the human formatter. */
+function relay(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
+	const formatter = humanFormatter(out.isTTY === true && !process.env.NO_COLOR);
+	createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+		const shown = formatter.format(line);
+		if (shown !== null) out.write(`${shown}\n`);
+	});
+}
+
+try {
+	if (embedded) releaseLock = lockDataFolder(dataDir, { url });
+	await Promise.all([
+		ensureFree(ports.port, "wrangler dev"),
+		ensureFree(ports.bridgePort, "the database bridge"),
+		...(embedded ? [ensureFree(ports.pglitePort, "the embedded PGlite")] : []),
+	]);
+	ensureDevVars();
+	local = await startLocalDatabase({
+		port: ports.bridgePort,
+		pglitePort: ports.pglitePort,
+		databaseUrl: process.env.DATABASE_URL,
+		dataDir,
+	});
+} catch (error) {
+	if (error instanceof DataFolderInUse) {
+		say(`refused: ${error.message}`);
+		process.exit(1);
+	}
+	await stop(1, (error as Error).message);
+}
+console.log(
+	`database: ${local?.description}, migrated; Neon-protocol bridge on 127.0.0.1:${ports.bridgePort}` +
+		(local?.pgliteUrl ? `; Postgres protocol at ${local.pgliteUrl} (npm run db:studio)` : ""),
+);
+
+const json = values.json === true;
+const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+wrangler = spawn(
 	process.execPath,
 	// --env-file makes wrangler read .dev.vars AND process.env, where DATABASE_URL names the bridge.
-	[wrangler, "dev", "--ip", "127.0.0.1", "--port", port, "--env-file", ".dev.vars", ...process.argv.slice(2)],
+	[
+		`${root}node_modules/wrangler/bin/wrangler.js`,
+		"dev",
+		"--ip",
+		"127.0.0.1",
+		"--port",
+		String(ports.port),
+		"--env-file",
+		".dev.vars",
+		...rest,
+	],
 	{
 		cwd: root,
-		stdio: "inherit",
+		// Its own process group, so that stopping reaches workerd too; no stdin (a background group
+		// reading the terminal would be stopped by the kernel), so wrangler's hotkeys are off.
+		detached: true,
+		stdio: ["ignore", json ? "inherit" : "pipe", json ? "inherit" : "pipe"],
 		env: {
 			...process.env,
-			DATABASE_URL: local.workerUrl,
+			DATABASE_URL: local?.workerUrl,
 			WRANGLER_SEND_METRICS: "false",
 			CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+			...(color && !json ? { FORCE_COLOR: "1" } : {}),
 		},
 	},
 );
-
-let stopping = false;
-async function stop(code: number) {
-	if (stopping) return;
-	stopping = true;
-	if (child.exitCode === null) {
-		child.kill("SIGTERM");
-		await new Promise((resolve) => child.once("exit", resolve));
-	}
-	await local.stop();
-	process.exit(code);
+if (!json) {
+	relay(wrangler.stdout as NodeJS.ReadableStream, process.stdout);
+	relay(wrangler.stderr as NodeJS.ReadableStream, process.stderr);
 }
-process.on("SIGINT", () => stop(0));
-process.on("SIGTERM", () => stop(0));
-child.on("exit", (code) => stop(code ?? 0));
+wrangler.on("exit", (code, signal) => {
+	if (!stopping) stop(code || 1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping the database`);
+});
+wrangler.on("error", (error) => stop(1, `could not start wrangler dev: ${error.message}`));
