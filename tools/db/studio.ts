@@ -1,0 +1,105 @@
+/**
+ * `npm run db:studio`: drizzle-kit studio on the database named by DATABASE_URL, or else on the
+ * embedded PGlite of a running `npm run dev` (its Postgres port, PGLITE_PORT, default PORT + 2).
+ * Trust boundary: studio reads and writes that database without authentication, so it listens on
+ * 127.0.0.1 only (plain `drizzle-kit studio` listens on 0.0.0.0); the web page at
+ * https://local.drizzle.studio talks to it from this machine's browser.
+ */
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { parseCommandLine, usageError } from "../cli.ts";
+import { PortError, portOptions, resolvePorts } from "../ports.ts";
+import { isPostgresUrl } from "./local-database.ts";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const usage = `usage: npm run db:studio [-- options] [drizzle-kit studio flags…]
+Opens drizzle-kit studio (https://local.drizzle.studio) on DATABASE_URL=postgres://… when it is
+set, otherwise on the embedded database of a running \`npm run dev\`.
+  --port N          npm run dev's port (PORT, default 8787), to find its embedded database
+  --pglite-port N   the embedded database's Postgres port (PGLITE_PORT, default port + 2)
+  --studio-port N   drizzle-kit studio's port (default 4983)
+  -h, --help        this help
+Other flags go to drizzle-kit studio (e.g. --verbose).`;
+
+const { values, rest } = parseCommandLine({
+	usage,
+	options: { port: portOptions.port, "pglite-port": portOptions["pglite-port"], "studio-port": { type: "string" } },
+	passThrough: true,
+});
+
+/** Prints one line prefixed with the tool's name and exits 1. */
+function fail(message: string): never {
+	console.error(`npm run db:studio: ${message}`);
+	process.exit(1);
+}
+
+/** Connects to `url` and runs `select 1`; resolves with the failure, or undefined when it answers. */
+async function probe(url: string): Promise<Error | undefined> {
+	const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+	client.on("error", () => {}); // a failure also rejects connect() or query()
+	try {
+		await client.connect();
+		await client.query("select 1");
+		return undefined;
+	} catch (error) {
+		return error as Error;
+	} finally {
+		await client.end().catch(() => {});
+	}
+}
+
+/** The database to open: DATABASE_URL, or the running dev server's embedded PGlite. Exits unless it answers. */
+async function databaseUrl(): Promise<string> {
+	const configured = process.env.DATABASE_URL;
+	if (configured) {
+		if (!isPostgresUrl(configured)) fail("DATABASE_URL must be a postgres:// or postgresql:// URL");
+		const failure = await probe(configured);
+		if (failure) fail(`the database named by DATABASE_URL does not answer (${failure.message})`);
+		return configured;
+	}
+	let pglitePort: number;
+	try {
+		({ pglitePort } = resolvePorts(values));
+	} catch (error) {
+		if (!(error instanceof PortError)) throw error;
+		usageError(usage, error.message);
+	}
+	const url = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
+	const failure = await probe(url);
+	if ((failure as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED") {
+		fail(
+			`nothing listens on 127.0.0.1:${pglitePort}: \`npm run dev\` is not running there ` +
+				"(start it, pass its --port or --pglite-port, or set DATABASE_URL to open another database)",
+		);
+	}
+	if (failure) fail(`127.0.0.1:${pglitePort} does not answer as Postgres (${failure.message})`);
+	return url;
+}
+
+/** True when 127.0.0.1:`port` can be listened on (drizzle-kit would otherwise die with a stack trace). */
+function isFree(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const server = createServer();
+		server.once("error", () => resolve(false));
+		server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+	});
+}
+
+const studioPort = values["studio-port"] ?? "4983";
+if (!/^\d+$/.test(studioPort) || Number(studioPort) < 1 || Number(studioPort) > 65535) {
+	usageError(usage, `--studio-port must be a port number from 1 to 65535, not "${studioPort}"`);
+}
+const url = await databaseUrl();
+if (!(await isFree(Number(studioPort)))) {
+	fail(`port ${studioPort} is taken (another drizzle-kit studio?): stop it, or pass --studio-port N`);
+}
+// drizzle.config.ts reads DATABASE_URL.
+const studio = spawn(
+	process.execPath,
+	[`${root}node_modules/drizzle-kit/bin.cjs`, "studio", "--host", "127.0.0.1", "--port", studioPort, ...rest],
+	{ cwd: root, stdio: "inherit", env: { ...process.env, DATABASE_URL: url } },
+);
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => studio.kill(signal));
+studio.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
