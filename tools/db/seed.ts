@@ -2,9 +2,26 @@
  * `npm run db:seed`: demo rows for trying every `npm run send` example against `npm run dev`:
  * two users, four pending orders (order_demo_1…4, payment intents pi_demo_1…4) and a subscription
  * (sub_demo_1 of customer cus_demo_ada). Re-running resets them. Writes through the running dev
- * server's bridge (BRIDGE_PORT), so it works for the embedded database as for a real one.
+ * server's bridge, found as every tool finds it (tools/ports.ts), so it works for the embedded
+ * database as for a real one.
  */
-const bridge = `http://127.0.0.1:${process.env.BRIDGE_PORT ?? 5488}/sql`;
+import { errorLine, parseCommandLine } from "../cli.ts";
+import { describePortOptions, portOptions, portsFromCommandLine } from "../ports.ts";
+
+const usage = `usage: npm run db:seed [-- options]
+
+Writes demo users, pending orders order_demo_1…4 and subscription sub_demo_1 through the bridge of
+the running npm run dev (re-running resets them).
+
+options:
+${describePortOptions(["port", "bridge-port"])}
+  -h, --help        this help`;
+
+const { values } = parseCommandLine({
+	usage,
+	options: { port: portOptions.port, "bridge-port": portOptions["bridge-port"] },
+});
+const bridge = `http://127.0.0.1:${portsFromCommandLine(values, usage).bridgePort}/sql`;
 
 const statements: [string, (string | null)[]][] = [
 	[
@@ -30,15 +47,30 @@ const statements: [string, (string | null)[]][] = [
 	],
 ];
 
+let response: Response;
 try {
-	const response = await fetch(bridge, {
+	response = await fetch(bridge, {
 		method: "POST",
 		headers: { "neon-batch-isolation-level": "ReadCommitted" },
 		body: JSON.stringify({ queries: statements.map(([query, params]) => ({ query, params })) }),
+		signal: AbortSignal.timeout(30_000),
 	});
-	if (!response.ok) throw new Error(`the bridge answered ${response.status}: ${await response.text()}`);
-	console.log("seeded: users user_demo_ada, user_demo_grace; orders order_demo_1…4 (pending); subscription sub_demo_1");
 } catch (error) {
-	console.error(`could not seed through ${bridge} (is npm run dev running?): ${(error as Error).message}`);
+	console.error(
+		`could not seed: nothing answers at ${bridge} (${errorLine(error)}): start npm run dev, or pass the --port (PORT) or --bridge-port (BRIDGE_PORT) of the one running`,
+	);
 	process.exit(1);
 }
+if (!response.ok) {
+	const text = await response.text();
+	// The bridge answers a database error as Neon does: JSON with its message.
+	let reason = text;
+	try {
+		reason = (JSON.parse(text) as { message?: string }).message ?? text;
+	} catch {
+		// not JSON: keep the text
+	}
+	console.error(`could not seed through ${bridge}: it answered ${response.status} ${reason.split("\n")[0]}`);
+	process.exit(1);
+}
+console.log("seeded: users user_demo_ada, user_demo_grace; orders order_demo_1…4 (pending); subscription sub_demo_1");
