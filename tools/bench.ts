@@ -1,19 +1,42 @@
 /**
  * `npm run bench [-- --events N --concurrency C]`: latency and throughput of the whole local stack
  * (wrangler dev → Worker → Neon HTTP driver → bridge → Postgres) on a fresh embedded database, or on
- * DATABASE_URL's server when it is a postgres:// URL. Prints figures; asserts nothing.
- * Locally one database round trip costs ~1 ms; against Neon 5–50 ms, and each webhook makes one.
+ * DATABASE_URL's server when it is a postgres:// URL, served on free ports unless told otherwise.
+ * Prints figures; asserts nothing. Locally one database round trip costs ~1 ms; against Neon
+ * 5–50 ms, and each webhook makes one.
  */
-import { parseArgs } from "node:util";
-import { startDevServer } from "./dev-server.ts";
+import { errorLine, parseCommandLine, usageError } from "./cli.ts";
+import { type DevServer, DevServerError, startDevServer } from "./dev-server.ts";
 import { firstSecret, readDotVars } from "./dot-vars.ts";
+import { describePortOptions, findFreePorts, portOptions, portsFromCommandLine } from "./ports.ts";
 import { type Sender, senders } from "./send/providers.ts";
 
-const { values } = parseArgs({
-	options: { events: { type: "string", default: "300" }, concurrency: { type: "string", default: "8" } },
+const usage = `usage: npm run bench [-- options]
+
+Starts npm run dev on a fresh temporary database (or on DATABASE_URL's server, which it writes to,
+when that is a postgres:// URL) and measures webhook latency and throughput through the whole stack.
+
+options:
+  --events N        events per measured run (default 300)
+  --concurrency C   parallel senders in the concurrent run (default 8)
+${describePortOptions(undefined, "a free port")}
+  -h, --help        this help`;
+
+const { values } = parseCommandLine({
+	usage,
+	options: {
+		events: { type: "string", default: "300" },
+		concurrency: { type: "string", default: "8" },
+		...portOptions,
+	},
 });
+for (const name of ["events", "concurrency"] as const) {
+	if (!/^[1-9]\d*$/.test(values[name]))
+		usageError(usage, `--${name} must be a positive integer, not "${values[name]}"`);
+}
 const events = Number(values.events);
 const concurrency = Number(values.concurrency);
+const ports = portsFromCommandLine(values, usage, await findFreePorts());
 
 const secrets = readDotVars(new URL("../.dev.vars.example", import.meta.url));
 
@@ -65,12 +88,14 @@ async function measure(label: string, base: string, deliveries: Delivery[], para
 	);
 }
 
-const server = await startDevServer({
-	port: process.env.BENCH_PORT ?? "8798",
-	bridgePort: process.env.BENCH_BRIDGE_PORT ?? "5499",
-	useDatabaseUrl: true,
-	quiet: true,
-});
+let server: DevServer;
+try {
+	server = await startDevServer({ ports, useDatabaseUrl: true, quiet: true });
+} catch (error) {
+	if (!(error instanceof DevServerError)) throw error;
+	console.error(`bench: ${errorLine(error)}`);
+	process.exit(1);
+}
 try {
 	const [[database]] = (await server.sql("select current_setting('server_version')")) as [[string]];
 	console.log(

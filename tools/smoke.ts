@@ -1,28 +1,44 @@
 /**
- * CI smoke run, as a developer would do it: `npm run dev` on a fresh embedded database, the send
- * CLI posts user.created / user.updated / user.deleted, `npm run db:seed` and a Stripe payment,
- * the rows are read back through the bridge, and the server is stopped. Prints how long /health
- * took to answer; exits non-zero on any failure.
+ * `npm run smoke`: the CI smoke run, as a developer would do it: `npm run dev` on a fresh embedded
+ * database and free ports (so it never collides with a running `npm run dev`), the send CLI posts
+ * user.created / user.updated / user.deleted, `npm run db:seed` and a Stripe payment (both finding
+ * the server through PORT and BRIDGE_PORT), the rows are read back through the bridge, and the
+ * server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
  */
-import { startDevServer } from "./dev-server.ts";
+import { errorLine, parseCommandLine } from "./cli.ts";
+import { type DevServer, DevServerError, startDevServer } from "./dev-server.ts";
+import { describePortOptions, findFreePorts, portOptions, portsFromCommandLine } from "./ports.ts";
+
+const usage = `usage: npm run smoke [-- options]
+
+Starts npm run dev on a fresh temporary database, sends Clerk and Stripe events with npm run send,
+seeds with npm run db:seed, checks the rows, and stops the server. Exits 1 on any failure.
+
+options:
+${describePortOptions(undefined, "a free port")}
+  -h, --help        this help`;
+
+const { values } = parseCommandLine({ usage, options: portOptions });
+const ports = portsFromCommandLine(values, usage, await findFreePorts());
 
 function check(condition: boolean, what: string) {
 	console.log(`${condition ? "ok  " : "FAIL"} ${what}`);
 	if (!condition) process.exitCode = 1;
 }
 
-const server = await startDevServer({
-	port: process.env.SMOKE_PORT ?? "8797",
-	bridgePort: process.env.SMOKE_BRIDGE_PORT ?? "5498",
-});
-const { run, sql, url } = server;
+let server: DevServer;
+try {
+	server = await startDevServer({ ports });
+} catch (error) {
+	if (!(error instanceof DevServerError)) throw error;
+	console.error(`smoke run FAILED: ${errorLine(error)}`);
+	process.exit(1);
+}
+const { run, sql } = server;
 check(true, `npm run dev served /health 200 after ${(server.readyAfterMs / 1000).toFixed(1)} s`);
 try {
 	const userId = `user_smoke${Date.now()}`;
-	check(
-		(await run(["send", "--", "clerk", "user.created", "--set", `data.id=${userId}`, "--url", url])) === 0,
-		"send user.created",
-	);
+	check((await run(["send", "--", "clerk", "user.created", "--set", `data.id=${userId}`])) === 0, "send user.created");
 	const [created] = await sql("select first_name, email, deleted_at from users where id = $1", [userId]);
 	check(!!created?.[0] && !!created?.[1] && created?.[2] === null, "the user row exists with a name and an email");
 
@@ -36,18 +52,13 @@ try {
 			`data.id=${userId}`,
 			"--set",
 			"data.first_name=Smoke",
-			"--url",
-			url,
 		])) === 0,
 		"send user.updated",
 	);
 	const [updated] = await sql("select first_name from users where id = $1", [userId]);
 	check(updated?.[0] === "Smoke", "the update was applied");
 
-	check(
-		(await run(["send", "--", "clerk", "user.deleted", "--set", `data.id=${userId}`, "--url", url])) === 0,
-		"send user.deleted",
-	);
+	check((await run(["send", "--", "clerk", "user.deleted", "--set", `data.id=${userId}`])) === 0, "send user.deleted");
 	const [deleted] = await sql("select deleted_at, email, first_name from users where id = $1", [userId]);
 	check(
 		deleted?.[0] !== null && deleted?.[1] === null && deleted?.[2] === null,
@@ -63,11 +74,11 @@ try {
 	);
 
 	check((await run(["db:seed"])) === 0, "npm run db:seed");
-	check((await run(["send", "--", "stripe", "payment_intent.succeeded", "--url", url])) === 0, "send a Stripe payment");
+	check((await run(["send", "--", "stripe", "payment_intent.succeeded"])) === 0, "send a Stripe payment");
 	const [order] = await sql("select status from orders where id = 'order_demo_1'");
 	check(order?.[0] === "paid", "the demo order is paid");
 } catch (error) {
-	check(false, (error as Error).message);
+	check(false, errorLine(error));
 } finally {
 	await server.stop();
 }
