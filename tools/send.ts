@@ -80,9 +80,10 @@ const assignments = values.set.map((assignment) => {
 if (values.url !== undefined && values.port !== undefined) usageError(usage, "pass --url or --port, not both");
 const local = values.url === undefined;
 const url = endpoint(values.url ?? `http://127.0.0.1:${portsFromCommandLine(values, usage).port}`, provider);
+// An empty setting counts as unset, as for the ports.
 const secretSetting =
-	values.secret ??
-	process.env[provider.secretName] ??
+	values.secret ||
+	process.env[provider.secretName] ||
 	readDotVars(new URL("../.dev.vars", import.meta.url))[provider.secretName];
 if (!secretSetting) {
 	usageError(
