@@ -10,16 +10,15 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { parseCommandLine, usageError } from "./cli.ts";
+import { errorLine, parseCommandLine } from "./cli.ts";
 import { DataFolderInUse, lockDataFolder } from "./db/data-lock.ts";
 import { isPostgresUrl, type LocalDatabase, startLocalDatabase } from "./db/local-database.ts";
 import { humanFormatter } from "./dev/log-lines.ts";
 import { readDotVars } from "./dot-vars.ts";
-import { PortError, type Ports, portOptions, portUsage, resolvePorts } from "./ports.ts";
+import { portOptions, portProblem, portsFromCommandLine, portUsage } from "./ports.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const usage = `usage: npm run dev [-- options] [wrangler dev flags…]
@@ -35,13 +34,7 @@ const { values, rest } = parseCommandLine({
 	options: { ...portOptions, json: { type: "boolean" } },
 	passThrough: true,
 });
-let ports: Ports;
-try {
-	ports = resolvePorts(values);
-} catch (error) {
-	if (!(error instanceof PortError)) throw error;
-	usageError(usage, error.message);
-}
+const ports = portsFromCommandLine(values, usage);
 const url = `http://127.0.0.1:${ports.port}`;
 const embedded = !isPostgresUrl(process.env.DATABASE_URL);
 const dataDir = resolve(root, process.env.LOCAL_DB_DIR ?? ".data/pglite");
@@ -67,15 +60,10 @@ function ensureDevVars() {
 	}
 }
 
-/** Resolves when 127.0.0.1:`port` can be listened on; rejects with a one-line reason otherwise. */
-function ensureFree(port: number, what: string): Promise<void> {
-	return new Promise((resolveFree, reject) => {
-		const probe = createServer();
-		probe.once("error", (error: NodeJS.ErrnoException) =>
-			reject(new Error(`port ${port} (${what}) is taken (${error.code}): pass another --port, or stop what uses it`)),
-		);
-		probe.listen(port, "127.0.0.1", () => probe.close(() => resolveFree()));
-	});
+/** Rejects with one line when 127.0.0.1:`port` cannot be listened on. */
+async function ensureFree(port: number, what: string): Promise<void> {
+	const problem = await portProblem(port);
+	if (problem) throw new Error(`port ${port} (${what}) is ${problem}: pass another --port, or stop what uses it`);
 }
 
 /** The parent pid of `pid` (from `ps`, Linux and macOS), or undefined. */
@@ -184,7 +172,7 @@ try {
 		say(`refused: ${error.message}`);
 		process.exit(1);
 	}
-	await stop(1, (error as Error).message);
+	await stop(1, errorLine(error));
 }
 console.log(
 	`database: ${local?.description}, migrated; Neon-protocol bridge on 127.0.0.1:${ports.bridgePort}` +
