@@ -6,26 +6,24 @@
  * https://local.drizzle.studio talks to it from this machine's browser.
  */
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { parseCommandLine, usageError } from "../cli.ts";
-import { PortError, portOptions, resolvePorts } from "../ports.ts";
+import { errorLine, parseCommandLine, usageError } from "../cli.ts";
+import { portOptions, portProblem, portsFromCommandLine, portUsage } from "../ports.ts";
 import { isPostgresUrl } from "./local-database.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const usage = `usage: npm run db:studio [-- options] [drizzle-kit studio flags…]
 Opens drizzle-kit studio (https://local.drizzle.studio) on DATABASE_URL=postgres://… when it is
-set, otherwise on the embedded database of a running \`npm run dev\`.
-  --port N          npm run dev's port (PORT, default 8787), to find its embedded database
-  --pglite-port N   the embedded database's Postgres port (PGLITE_PORT, default port + 2)
+set, otherwise on the embedded database of the \`npm run dev\` started with the same port flags.
+${portUsage}
   --studio-port N   drizzle-kit studio's port (default 4983)
   -h, --help        this help
 Other flags go to drizzle-kit studio (e.g. --verbose).`;
 
 const { values, rest } = parseCommandLine({
 	usage,
-	options: { port: portOptions.port, "pglite-port": portOptions["pglite-port"], "studio-port": { type: "string" } },
+	options: { ...portOptions, "studio-port": { type: "string" } },
 	passThrough: true,
 });
 
@@ -56,16 +54,10 @@ async function databaseUrl(): Promise<string> {
 	if (configured) {
 		if (!isPostgresUrl(configured)) fail("DATABASE_URL must be a postgres:// or postgresql:// URL");
 		const failure = await probe(configured);
-		if (failure) fail(`the database named by DATABASE_URL does not answer (${failure.message})`);
+		if (failure) fail(`the database named by DATABASE_URL does not answer (${errorLine(failure)})`);
 		return configured;
 	}
-	let pglitePort: number;
-	try {
-		({ pglitePort } = resolvePorts(values));
-	} catch (error) {
-		if (!(error instanceof PortError)) throw error;
-		usageError(usage, error.message);
-	}
+	const { pglitePort } = portsFromCommandLine(values, usage);
 	const url = `postgres://postgres@127.0.0.1:${pglitePort}/postgres`;
 	const failure = await probe(url);
 	if ((failure as NodeJS.ErrnoException | undefined)?.code === "ECONNREFUSED") {
@@ -74,17 +66,8 @@ async function databaseUrl(): Promise<string> {
 				"(start it, pass its --port or --pglite-port, or set DATABASE_URL to open another database)",
 		);
 	}
-	if (failure) fail(`127.0.0.1:${pglitePort} does not answer as Postgres (${failure.message})`);
+	if (failure) fail(`127.0.0.1:${pglitePort} does not answer as Postgres (${errorLine(failure)})`);
 	return url;
-}
-
-/** True when 127.0.0.1:`port` can be listened on (drizzle-kit would otherwise die with a stack trace). */
-function isFree(port: number): Promise<boolean> {
-	return new Promise((resolve) => {
-		const server = createServer();
-		server.once("error", () => resolve(false));
-		server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-	});
 }
 
 const studioPort = values["studio-port"] ?? "4983";
@@ -92,9 +75,10 @@ if (!/^\d+$/.test(studioPort) || Number(studioPort) < 1 || Number(studioPort) > 
 	usageError(usage, `--studio-port must be a port number from 1 to 65535, not "${studioPort}"`);
 }
 const url = await databaseUrl();
-if (!(await isFree(Number(studioPort)))) {
-	fail(`port ${studioPort} is taken (another drizzle-kit studio?): stop it, or pass --studio-port N`);
-}
+// drizzle-kit would die with a stack trace on a taken port.
+const problem = await portProblem(Number(studioPort));
+if (problem) fail(`studio's port ${studioPort} is ${problem} (another drizzle-kit studio?): pass --studio-port N`);
+
 // drizzle.config.ts reads DATABASE_URL.
 const studio = spawn(
 	process.execPath,
