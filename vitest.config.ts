@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { unstable_convertConfigBindingsToStartWorkerBindings, unstable_readConfig } from "wrangler";
 import { chooseTestDatabase } from "./test/setup/test-database.ts";
 import { clerkPreviousSecret, clerkSecret, stripePreviousSecret, stripeSecret } from "./test/support/secrets.ts";
 
@@ -38,6 +39,21 @@ said.testDatabaseNotesSaid = true;
 
 const fixtures = { "@fixtures": fileURLToPath(new URL("./test/fixtures", import.meta.url)) };
 
+// The Worker as wrangler.toml describes it (entry point, compatibility date and flags), read by wrangler
+// itself. Handed to the plugin as options rather than as `wrangler.configPath`, which would also run
+// `wrangler dev`'s variable loader: it reads .dev.vars, .env or process.env into the test Worker's
+// bindings and, once per test file, says so and warns about required secrets missing there, which the
+// bindings below provide. The test Worker gets these bindings and nothing from a developer's machine.
+const worker = unstable_readConfig({ config: fileURLToPath(new URL("./wrangler.toml", import.meta.url)) });
+// wrangler.toml's own bindings (vars, queues, KV…) would not reach the test Worker: map them below first.
+const unmapped = Object.keys(unstable_convertConfigBindingsToStartWorkerBindings(worker) ?? {});
+if (unmapped.length > 0) {
+	console.error(
+		`npm test: wrangler.toml declares ${unmapped.join(", ")}, which vitest.config.ts does not give the test Worker yet: map them in its cloudflareTest() options`,
+	);
+	process.exit(1);
+}
+
 export default defineConfig(async () => {
 	process.env.TEST_BRIDGE_PORT ??= String(await freePort());
 	return {
@@ -48,8 +64,10 @@ export default defineConfig(async () => {
 					extends: true as const,
 					plugins: [
 						cloudflareTest({
-							wrangler: { configPath: "./wrangler.toml" },
+							main: worker.main,
 							miniflare: {
+								compatibilityDate: worker.compatibility_date,
+								compatibilityFlags: worker.compatibility_flags,
 								bindings: {
 									DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,
 									CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
