@@ -10,6 +10,7 @@ import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
 import { ledgerRows, testDb, userRow } from "../support/rows";
 import { clerkSecret } from "../support/secrets";
+import { unreachableDatabaseUrl } from "../support/unreachable";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;
@@ -117,7 +118,7 @@ describe("refused before anything is written", () => {
 
 describe("when the database cannot record the event", () => {
 	it("answers 503 so Clerk retries, with a generic message and the cause in the log only", async () => {
-		const unreachable = { ...env, DATABASE_URL: "postgres://shop:local@localhost:9/shop" };
+		const unreachable = { ...env, DATABASE_URL: unreachableDatabaseUrl };
 		const eventId = uniqueId("msg");
 		const userId = uniqueId("user");
 		const delivered = await deliver(clerkRequest(userEvent("user.created", userId, T0), { id: eventId }), unreachable);

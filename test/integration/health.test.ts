@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { expect, it } from "vitest";
 import { deliver } from "../support/deliver";
+import { unreachableDatabaseUrl } from "../support/unreachable";
 
 it("answers 200 with the database up", async () => {
 	const delivered = await deliver(new Request("http://shop.test/health"));
@@ -9,13 +10,17 @@ it("answers 200 with the database up", async () => {
 	expect(delivered.body).toEqual({ ok: true, database: "up" });
 });
 
-it("answers 503 when the database is unreachable", async () => {
+it("answers 503 when the database is unreachable, with the cause in the log only", async () => {
 	const delivered = await deliver(new Request("http://shop.test/health"), {
 		...env,
-		DATABASE_URL: "postgres://shop:local@localhost:9/shop",
+		DATABASE_URL: unreachableDatabaseUrl,
 	});
 	expect(delivered.status).toBe(503);
 	expect(delivered.body).toEqual({ ok: false, database: "down" });
+	expect(delivered.databaseRequests).toEqual(["http://localhost:9/sql"]); // through the driver, to the network
+	expect(delivered.logs).toEqual([
+		{ level: "error", message: "health check failed", error: expect.stringContaining("Error connecting to database") },
+	]);
 });
 
 it("answers unknown routes and providers with a JSON 404", async () => {

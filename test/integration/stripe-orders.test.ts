@@ -11,6 +11,7 @@ import { deliver, webhookLine } from "../support/deliver";
 import { ledgerRows, testDb } from "../support/rows";
 import { stripePreviousSecret } from "../support/secrets";
 import { chargeRefunded, pendingOrder, type StripeTestEvent, stripeEvent, stripeRequest } from "../support/stripe";
+import { unreachableDatabaseUrl } from "../support/unreachable";
 
 const T = 1_790_000_000; // event `created`, unix seconds
 const at = (seconds: number) => new Date(seconds * 1000);
@@ -329,11 +330,15 @@ describe("signatures and rejections", () => {
 	it("a database that cannot record the event → 503, so Stripe retries", async () => {
 		const order = await pendingOrder();
 		const event = succeeded(order);
-		const unreachable = { ...env, DATABASE_URL: "postgres://shop:local@localhost:9/shop" };
+		const unreachable = { ...env, DATABASE_URL: unreachableDatabaseUrl };
 		const delivered = await deliver(await stripeRequest(event), unreachable);
 		expect(delivered.status).toBe(503);
 		expect(delivered.body.error).toBe("database_unavailable");
-		expect(webhookLine(delivered)).toMatchObject({ level: "error", reason: "database_unavailable" });
+		expect(webhookLine(delivered)).toMatchObject({
+			level: "error",
+			reason: "database_unavailable",
+			error: expect.stringContaining("Error connecting to database"),
+		});
 		expect((await orderRow(order.id))?.status).toBe("pending");
 	});
 

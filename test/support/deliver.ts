@@ -1,11 +1,13 @@
 /**
  * Test helper: sends a request through the Worker's own fetch handler (inside workerd, against the
  * test database) and collects what a user would look at: the status, the JSON body, the log lines,
- * and the HTTP requests the Worker made to the database endpoint.
+ * and the HTTP requests the Worker made to the database endpoint. A Worker whose DATABASE_URL is
+ * `unreachableDatabaseUrl` finds its database unreachable (./unreachable.ts).
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { vi } from "vitest";
 import worker from "../../src/index";
+import { withUnreachableDatabase } from "./unreachable";
 
 export interface Delivered {
 	status: number;
@@ -25,12 +27,12 @@ export async function deliver(request: Request, bindings: Env = env): Promise<De
 			printed.push(args.map(String).join(" "));
 		}),
 	);
-	const realFetch = globalThis.fetch;
+	const networkFetch = withUnreachableDatabase(globalThis.fetch);
 	const databaseRequests: string[] = [];
 	const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
 		const url = input instanceof Request ? input.url : String(input);
 		if (url.endsWith("/sql")) databaseRequests.push(url);
-		return realFetch(input, init);
+		return networkFetch(input, init);
 	});
 	try {
 		const ctx = createExecutionContext();
