@@ -6,8 +6,9 @@
 import { env } from "cloudflare:test";
 import { neon } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { database } from "../../src/db/client";
+import { unreachableDatabaseUrl, withUnreachableDatabase } from "../support/unreachable";
 
 const db = () => database(env.DATABASE_URL);
 
@@ -76,8 +77,15 @@ describe("errors", () => {
 	});
 
 	it("reports a refused connection as the driver's connection error", async () => {
-		const error = await databaseError(database("postgres://shop:local@localhost:9/shop").execute(sql`select 1`));
-		expect(String(error.message)).toMatch(/^Error connecting to database/);
+		// Refused in fetch, as workerd refuses it, without the stack dump a real closed port costs (test/support/unreachable.ts).
+		const realFetch = globalThis.fetch;
+		vi.spyOn(globalThis, "fetch").mockImplementation(withUnreachableDatabase(realFetch));
+		try {
+			const error = await databaseError(database(unreachableDatabaseUrl).execute(sql`select 1`));
+			expect(String(error.message)).toMatch(/^Error connecting to database/);
+		} finally {
+			vi.restoreAllMocks();
+		}
 	});
 });
 
