@@ -8,24 +8,13 @@
  * The database is embedded PGlite unless TEST_DATABASE_URL names a local PostgreSQL server
  * (test/setup/test-database.ts); DATABASE_URL is never read.
  */
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_convertConfigBindingsToStartWorkerBindings, unstable_readConfig } from "wrangler";
 import { chooseTestDatabase } from "./test/setup/test-database.ts";
 import { clerkPreviousSecret, clerkSecret, stripePreviousSecret, stripeSecret } from "./test/support/secrets.ts";
-
-function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.once("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-	});
-}
+import { freePort } from "./tools/ports.ts";
 
 const choice = chooseTestDatabase(process.env);
 if (!choice.ok) {

@@ -138,7 +138,8 @@ export function portProblem(port: number): Promise<string | undefined> {
 	});
 }
 
-function ephemeralPort(): Promise<number> {
+/** A port that is free on 127.0.0.1 now (the OS picks it). */
+export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const server = createServer();
 		server.once("error", reject);
@@ -155,7 +156,7 @@ function ephemeralPort(): Promise<number> {
  */
 export async function findFreePorts(): Promise<number> {
 	for (let attempt = 0; attempt < 20; attempt++) {
-		const base = await ephemeralPort();
+		const base = await freePort();
 		if (base + 2 > 65535) continue;
 		const problems = await Promise.all([base, base + 1, base + 2].map(portProblem));
 		if (problems.every((problem) => problem === undefined)) return base;

@@ -9,12 +9,11 @@
  * same attempt must leave every delivery in flight applied. Its reconnect after the socket breaks is
  * tested in Node, where the socket can be reached (test/tools/db-backends.test.ts).
  */
-import { createExecutionContext, env } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { neon } from "@neondatabase/serverless";
-import { expect, it, vi } from "vitest";
-import worker from "../../src/index";
+import { expect, it } from "vitest";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
-import { deliver } from "../support/deliver";
+import { deliver, deliverAll } from "../support/deliver";
 
 /** Bound by vitest.config.ts from TEST_DATABASE_URL. */
 const backend = (env as Env & { TEST_DATABASE_BACKEND?: "pglite" | "postgres" }).TEST_DATABASE_BACKEND;
@@ -26,19 +25,6 @@ async function within<T>(ms: number, attempt: () => Promise<T>, done: (result: T
 		const result = await attempt();
 		if (done(result) || Date.now() >= deadline) return result;
 		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-}
-
-/** Sends the requests through the Worker at once, console quiet; returns the statuses. */
-async function deliverAll(requests: Request[]): Promise<number[]> {
-	const quiet = (["log", "warn", "error"] as const).map((level) =>
-		vi.spyOn(console, level).mockImplementation(() => {}),
-	);
-	try {
-		const responses = await Promise.all(requests.map((r) => worker.fetch(r, env, createExecutionContext())));
-		return responses.map((r) => r.status);
-	} finally {
-		for (const spy of quiet) spy.mockRestore();
 	}
 }
 

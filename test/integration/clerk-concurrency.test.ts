@@ -2,25 +2,12 @@
  * Concurrent deliveries, as Svix sends them (no ordering, duplicates, retries in parallel). Against
  * the real PostgreSQL server in CI these run in parallel transactions; on PGlite they serialise.
  */
-import { createExecutionContext, env } from "cloudflare:test";
-import { expect, it, vi } from "vitest";
-import worker from "../../src/index";
+import { expect, it } from "vitest";
 import { clerkRequest, uniqueId, userDeletedEvent, userEvent } from "../support/clerk";
+import { deliverAll } from "../support/deliver";
 import { ledgerRows, userRow } from "../support/rows";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
-
-async function deliverAll(requests: Request[]): Promise<number[]> {
-	const quiet = (["log", "warn", "error"] as const).map((level) =>
-		vi.spyOn(console, level).mockImplementation(() => {}),
-	);
-	try {
-		const responses = await Promise.all(requests.map((r) => worker.fetch(r, env, createExecutionContext())));
-		return responses.map((r) => r.status);
-	} finally {
-		for (const spy of quiet) spy.mockRestore();
-	}
-}
 
 /** Deterministic shuffle, so a failure can be reproduced. */
 function shuffled<T>(items: T[], seed: number): T[] {

@@ -58,3 +58,16 @@ export function webhookLine(delivered: Delivered): Record<string, unknown> {
 	if (lines.length !== 1) throw new Error(`expected one webhook log line, got ${lines.length}`);
 	return lines[0] as Record<string, unknown>;
 }
+
+/** Sends the requests through the Worker all at once, with the console quiet; resolves to their statuses in order. */
+export async function deliverAll(requests: Request[]): Promise<number[]> {
+	const quiet = (["log", "warn", "error"] as const).map((level) =>
+		vi.spyOn(console, level).mockImplementation(() => {}),
+	);
+	try {
+		const responses = await Promise.all(requests.map((r) => worker.fetch(r, env, createExecutionContext())));
+		return responses.map((r) => r.status);
+	} finally {
+		for (const spy of quiet) spy.mockRestore();
+	}
+}
