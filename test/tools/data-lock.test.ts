@@ -45,6 +45,12 @@ describe("lockDataFolder", () => {
 		lockDataFolder(folder)();
 	});
 
+	it("creates the folder's parent when it does not exist yet (a fresh clone has no .data/)", () => {
+		const nested = join(dir, "not", "yet", "pglite");
+		lockDataFolder(nested)();
+		expect(existsSync(join(dir, "not", "yet"))).toBe(true);
+	});
+
 	it("refuses while another live process holds it, with one line naming its pid and URL", () => {
 		const owner = otherOwner();
 		writeFileSync(`${folder}.lock`, JSON.stringify(owner));

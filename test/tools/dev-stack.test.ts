@@ -15,7 +15,8 @@ import { freePort } from "../../tools/ports.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "dev-stack-"));
-const folder = join(dataDir, "pglite");
+// Inside a folder that does not exist yet, as .data/ in a fresh clone.
+const folder = join(dataDir, "data", "pglite");
 
 /** `npm run dev -- args` in its own process group, collecting its output. */
 function npmRunDev(args: string[]) {

@@ -6,8 +6,8 @@
  * second process reads it and refuses, naming the owner. A lock whose process is gone (or whose pid
  * now belongs to another process: the start time differs) is stale and taken over.
  */
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 
 export interface LockOwner {
 	pid: number;
@@ -84,6 +84,7 @@ export function lockDataFolder(folder: string, details: { url?: string } = {}): 
 		since: new Date().toISOString(),
 		url: details.url,
 	};
+	mkdirSync(dirname(path), { recursive: true }); // a fresh clone has no .data/ yet
 	for (let attempt = 0; attempt < 5; attempt++) {
 		try {
 			writeFileSync(path, `${JSON.stringify(mine)}\n`, { flag: "wx" });
