@@ -4,11 +4,20 @@
  * breaks and serving other Postgres clients (drizzle-kit studio, psql) on its port. The PostgreSQL
  * side (pg_terminate_backend under load) is tested inside workerd: test/contract/bridge-heals.test.ts.
  */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, breaksConnection, type PgliteBackend, pgliteBackend } from "../../tools/db/backends.ts";
+import {
+	type Backend,
+	breaksConnection,
+	type PgliteBackend,
+	pgliteBackend,
+	prepareDataDir,
+} from "../../tools/db/backends.ts";
 import { bridgePort, startBridge } from "../../tools/db/bridge.ts";
 import { startLocalDatabase } from "../../tools/db/local-database.ts";
 
@@ -150,5 +159,26 @@ describe("embedded PGlite", () => {
 			await other.end();
 			await local.stop();
 		}
+	});
+});
+
+describe("prepareDataDir", () => {
+	const base = mkdtempSync(join(tmpdir(), "data-dir-"));
+	afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+	it("creates a new folder, and accepts an empty one or one that holds a database", () => {
+		prepareDataDir(join(base, "new", "pglite"));
+		mkdirSync(join(base, "empty"));
+		prepareDataDir(join(base, "empty"));
+		mkdirSync(join(base, "database"));
+		writeFileSync(join(base, "database", "PG_VERSION"), "17\n");
+		prepareDataDir(join(base, "database"));
+	});
+
+	it("refuses, in one line, a folder of something else (LOCAL_DB_DIR pointed at a checkout)", () => {
+		mkdirSync(join(base, "checkout"));
+		writeFileSync(join(base, "checkout", "package.json"), "{}");
+		expect(() => prepareDataDir(join(base, "checkout"))).toThrow(/checkout is neither empty nor a database/);
+		expect(readdirSync(join(base, "checkout"))).toEqual(["package.json"]);
 	});
 });

@@ -6,7 +6,8 @@
  * server may drop them at any time (pg_terminate_backend, a restart), and that must never take the
  * process down: a broken connection is discarded and the next request opens a new one.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
@@ -85,13 +86,26 @@ export interface PgliteBackend extends Backend {
 const pgliteConnections = 8;
 
 /**
+ * Creates `dataDir`, or checks that it holds a database already (PG_VERSION) or nothing: PGlite would
+ * otherwise create its files among someone else's (LOCAL_DB_DIR pointed at the wrong folder).
+ * Throws one line when it is a folder of something else.
+ */
+export function prepareDataDir(dataDir: string): void {
+	mkdirSync(dataDir, { recursive: true });
+	if (existsSync(join(dataDir, "PG_VERSION")) || readdirSync(dataDir).length === 0) return;
+	throw new Error(
+		`${dataDir} is neither empty nor a database: point LOCAL_DB_DIR at a new or empty folder (or the one of an earlier npm run dev)`,
+	);
+}
+
+/**
  * Embedded PGlite, persisted in `dataDir` (or in memory when it is undefined), served over the
  * Postgres wire protocol on 127.0.0.1:`port` (0 picks a free port). All connections share PGlite's
  * single session (a SET or a temp table made on one is seen by all); pglite-socket queues their
  * queries and keeps a transaction's queries together. Rejects, in one line, if the port is taken.
  */
 export async function pgliteBackend(dataDir: string | undefined, port = 0): Promise<PgliteBackend> {
-	if (dataDir) mkdirSync(dataDir, { recursive: true });
+	if (dataDir) prepareDataDir(dataDir);
 	const db = await PGlite.create(dataDir);
 	const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: pgliteConnections });
 	try {
