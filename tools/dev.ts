@@ -3,27 +3,28 @@
  * the local stack as one unit. Takes the embedded database folder's lock (one server per folder),
  * starts the database (embedded PGlite in .data/, or the server named by DATABASE_URL=postgres://…)
  * behind the Neon-protocol bridge, then `wrangler dev` with DATABASE_URL pointing the Worker at the
- * bridge. Shows each webhook as one human line (`--json`: the Worker's JSON lines unchanged).
+ * bridge. Shows each webhook as one human line (`--json`: the Worker's JSON lines, bare).
  * SIGINT, SIGTERM, SIGHUP, or the loss of the parent process (npm killed) stop everything; wrangler
  * exiting stops the database, and a database failure stops wrangler, each with a message.
  * On first run it creates .dev.vars from .dev.vars.example (working test secrets).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync, copyFileSync, existsSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { errorLine, parseCommandLine } from "./cli.ts";
 import { DataFolderInUse, lockDataFolder } from "./db/data-lock.ts";
 import { isPostgresUrl, type LocalDatabase, startLocalDatabase } from "./db/local-database.ts";
-import { humanFormatter } from "./dev/log-lines.ts";
+import { type Formatter, humanFormatter, jsonFormatter } from "./dev/log-lines.ts";
 import { readDotVars } from "./dot-vars.ts";
 import { portOptions, portProblem, portsFromCommandLine, portUsage } from "./ports.ts";
+import { stopWithParent } from "./process/parent.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const usage = `usage: npm run dev [-- options] [wrangler dev flags…]
 ${portUsage}
-  --json            show the Worker's log lines as JSON (as wrangler tail shows them), not one human line each
+  --json            show the Worker's log lines as bare JSON (as wrangler tail gets them), not one human line each
   -h, --help        this help
 Other flags go to wrangler dev (e.g. --inspector-port 9230 --log-level debug).
 Environment: DATABASE_URL=postgres://… uses that server instead of the embedded PGlite;
@@ -37,7 +38,16 @@ const { values, rest } = parseCommandLine({
 const ports = portsFromCommandLine(values, usage);
 const url = `http://127.0.0.1:${ports.port}`;
 const embedded = !isPostgresUrl(process.env.DATABASE_URL);
-const dataDir = resolve(root, process.env.LOCAL_DB_DIR ?? ".data/pglite");
+/** The embedded database's folder, symbolic links resolved (PGlite cannot open one; the lock must be the folder's). */
+function dataFolder(setting: string): string {
+	const path = resolve(root, setting);
+	try {
+		return realpathSync(path);
+	} catch {
+		return path; // not created yet
+	}
+}
+const dataDir = dataFolder(process.env.LOCAL_DB_DIR || ".data/pglite");
 
 /** Prints one line prefixed with the tool's name, to stderr. */
 function say(message: string) {
@@ -64,24 +74,6 @@ function ensureDevVars() {
 async function ensureFree(port: number, what: string): Promise<void> {
 	const problem = await portProblem(port);
 	if (problem) throw new Error(`port ${port} (${what}) is ${problem}: pass another --port, or stop what uses it`);
-}
-
-/** The parent pid of `pid` (from `ps`, Linux and macOS), or undefined. */
-function parentOf(pid: number): number | undefined {
-	try {
-		return Number(execFileSync("ps", ["-o", "ppid=", "-p", String(pid)], { encoding: "utf8" }).trim()) || undefined;
-	} catch {
-		return undefined;
-	}
-}
-
-function isRunning(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === "EPERM";
-	}
 }
 
 let releaseLock = () => {};
@@ -137,16 +129,11 @@ process.on("uncaughtException", (error) => stop(1, `stopping after an unexpected
 process.on("unhandledRejection", (error) =>
 	stop(1, `stopping after an unexpected error: ${(error as Error)?.message}`),
 );
-// npm does not pass every signal on (SIGHUP, SIGKILL kill npm and leave its `sh -c` and us behind):
-// when our parent or npm (the parent's parent) goes, we go.
-const ancestors = [process.ppid, parentOf(process.ppid)].filter((pid): pid is number => !!pid && pid > 1);
-setInterval(() => {
-	if (!ancestors.every(isRunning)) stop(0, "the process that started npm run dev is gone; stopping");
-}, 500).unref();
+// npm killed with SIGKILL or SIGHUP (it passes on only SIGINT and SIGTERM): when it goes, we go.
+stopWithParent(() => stop(0, "the process that started npm run dev is gone; stopping"));
 
-/** Copies a child's output line by line through the human formatter. */
-function relay(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
-	const formatter = humanFormatter(out.isTTY === true && !process.env.NO_COLOR);
+/** Copies a child's output line by line through a formatter. */
+function relay(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, formatter: Formatter) {
 	createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
 		const shown = formatter.format(line);
 		if (shown !== null) out.write(`${shown}\n`);
@@ -185,6 +172,9 @@ wrangler = spawn(
 	process.execPath,
 	// --env-file makes wrangler read .dev.vars AND process.env, where DATABASE_URL names the bridge.
 	[
+		// If we are killed with SIGKILL, wrangler's group notices and stops itself.
+		"--import",
+		`${root}tools/process/die-with-parent.ts`,
 		`${root}node_modules/wrangler/bin/wrangler.js`,
 		"dev",
 		"--ip",
@@ -200,19 +190,21 @@ wrangler = spawn(
 		// Its own process group, so that stopping reaches workerd too; no stdin (a background group
 		// reading the terminal would be stopped by the kernel), so wrangler's hotkeys are off.
 		detached: true,
-		stdio: ["ignore", json ? "inherit" : "pipe", json ? "inherit" : "pipe"],
+		stdio: ["ignore", "pipe", "pipe"],
 		env: {
 			...process.env,
 			DATABASE_URL: local?.workerUrl,
 			WRANGLER_SEND_METRICS: "false",
 			CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
-			...(color && !json ? { FORCE_COLOR: "1" } : {}),
+			...(color ? { FORCE_COLOR: "1" } : {}),
 		},
 	},
 );
-if (!json) {
-	relay(wrangler.stdout as NodeJS.ReadableStream, process.stdout);
-	relay(wrangler.stderr as NodeJS.ReadableStream, process.stderr);
+for (const [from, to] of [
+	[wrangler.stdout, process.stdout],
+	[wrangler.stderr, process.stderr],
+] as const) {
+	relay(from as NodeJS.ReadableStream, to, json ? jsonFormatter() : humanFormatter(color));
 }
 wrangler.on("exit", (code, signal) => {
 	if (!stopping) stop(code || 1, `wrangler dev exited (${signal ?? `code ${code}`}); stopping the database`);

@@ -1,6 +1,6 @@
 /** What the `npm run dev` terminal shows of wrangler's output: one human line per webhook. */
 import { describe, expect, it } from "vitest";
-import { humanFormatter } from "../../tools/dev/log-lines.ts";
+import { humanFormatter, jsonFormatter } from "../../tools/dev/log-lines.ts";
 
 const at = new Date(2026, 10, 29, 20, 31, 2);
 const webhook = (fields: Record<string, unknown>) =>
@@ -73,5 +73,26 @@ describe("humanFormatter", () => {
 	it("colours only when asked", () => {
 		expect(humanFormatter(true).format(webhook({}), at)).toContain("\u001b[");
 		expect(humanFormatter(false).format(webhook({}), at)).not.toContain("\u001b[");
+	});
+});
+
+describe("jsonFormatter (npm run dev -- --json)", () => {
+	it("shows the Worker's JSON lines bare, one per line, without wrangler's decoration or the blank lines after it", () => {
+		const formatter = jsonFormatter();
+		const json = webhook({ level: "warn", outcome: "unmatched" });
+		const decorated = `\u001b[33m▲ \u001b[43;33m[\u001b[43;30mWARNING\u001b[43;33m]\u001b[0m \u001b[1m${json}\u001b[0m`;
+		expect(formatter.format(decorated)).toBe(json);
+		expect(formatter.format("")).toBeNull();
+		expect(formatter.format("")).toBeNull();
+		expect(formatter.format(`✘ [ERROR] ${json}`)).toBe(json);
+		expect(formatter.format(webhook({}))).toBe(webhook({}));
+		expect(formatter.format("")).toBe("");
+	});
+
+	it("passes wrangler's own lines unchanged", () => {
+		const formatter = jsonFormatter();
+		for (const line of ["[wrangler:info] POST /api/webhooks/clerk 200 OK (54ms)", "▲ [WARNING] not json"]) {
+			expect(formatter.format(line)).toBe(line);
+		}
 	});
 });

@@ -23,7 +23,17 @@ function npmRunDev(args: string[]) {
 	const output = { stdout: "", stderr: "" };
 	const child = spawn("npm", ["run", "dev", "--", ...args], {
 		cwd: root,
-		env: { ...process.env, DATABASE_URL: "", LOCAL_DB_DIR: folder, PORT: "", BRIDGE_PORT: "", PGLITE_PORT: "" },
+		// Nothing of the caller's shell: wrangler would prefer an exported secret to .dev.vars.
+		env: {
+			...process.env,
+			DATABASE_URL: "",
+			LOCAL_DB_DIR: folder,
+			PORT: "",
+			BRIDGE_PORT: "",
+			PGLITE_PORT: "",
+			CLERK_WEBHOOK_SIGNING_SECRET: undefined,
+			STRIPE_WEBHOOK_SECRET: undefined,
+		},
 		stdio: ["ignore", "pipe", "pipe"],
 		detached: true,
 	});

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { errorLine, parseCommandLine, usageError } from "../cli.ts";
 import { portOptions, portProblem, portsFromCommandLine, portUsage } from "../ports.ts";
+import { stopWithParent } from "../process/parent.ts";
 import { isPostgresUrl } from "./local-database.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -35,7 +36,12 @@ function fail(message: string): never {
 
 /** Connects to `url` and runs `select 1`; resolves with the failure, or undefined when it answers. */
 async function probe(url: string): Promise<Error | undefined> {
-	const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+	let client: pg.Client;
+	try {
+		client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+	} catch {
+		return new Error("it is not a valid URL");
+	}
 	client.on("error", () => {}); // a failure also rejects connect() or query()
 	try {
 		await client.connect();
@@ -82,8 +88,21 @@ if (problem) fail(`studio's port ${studioPort} is ${problem} (another drizzle-ki
 // drizzle.config.ts reads DATABASE_URL.
 const studio = spawn(
 	process.execPath,
-	[`${root}node_modules/drizzle-kit/bin.cjs`, "studio", "--host", "127.0.0.1", "--port", studioPort, ...rest],
+	[
+		// If we are killed with SIGKILL, drizzle-kit notices and stops itself.
+		"--import",
+		`${root}tools/process/die-with-parent.ts`,
+		`${root}node_modules/drizzle-kit/bin.cjs`,
+		"studio",
+		"--host",
+		"127.0.0.1",
+		"--port",
+		studioPort,
+		...rest,
+	],
 	{ cwd: root, stdio: "inherit", env: { ...process.env, DATABASE_URL: url } },
 );
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => studio.kill(signal));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => studio.kill(signal));
+// npm killed with SIGKILL or SIGHUP (it passes on only SIGINT and SIGTERM): when it goes, studio goes.
+stopWithParent(() => studio.kill("SIGTERM"));
 studio.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

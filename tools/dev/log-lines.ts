@@ -3,7 +3,7 @@
  * What the `npm run dev` terminal shows of `wrangler dev`'s output. The Worker logs one JSON line per
  * webhook (for `wrangler tail` and Workers Logs); here each becomes one short human line: time,
  * provider, event type, event id, outcome, status, milliseconds, and the reason when it was not
- * applied. `npm run dev -- --json` shows the JSON lines unchanged instead.
+ * applied. `npm run dev -- --json` shows the JSON lines bare instead (`jsonFormatter`).
  */
 import { styleText } from "node:util";
 
@@ -88,6 +88,27 @@ export function humanFormatter(color: boolean): Formatter {
 			afterDecorated = decorated;
 			const fields = entry as Record<string, unknown>;
 			return fields.message === "webhook" ? webhookLine(fields, now, paint) : otherLine(fields, now, paint);
+		},
+	};
+}
+
+/**
+ * For `npm run dev -- --json`: the Worker's JSON lines bare, one per line, as `wrangler tail` and
+ * Workers Logs get them (wrangler's decoration of console.warn/console.error and the blank lines
+ * after it removed); every other line unchanged.
+ */
+export function jsonFormatter(): Formatter {
+	let afterDecorated = false;
+	return {
+		format(line) {
+			const plain = line.replace(ansi, "").trimEnd();
+			if (afterDecorated && plain === "") return null;
+			afterDecorated = false;
+			if (!wranglerDecoration.test(plain)) return line;
+			const body = plain.replace(wranglerDecoration, "");
+			if (!body.startsWith("{")) return line;
+			afterDecorated = true;
+			return body;
 		},
 	};
 }
