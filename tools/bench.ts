@@ -6,6 +6,7 @@
  * 5–50 ms, and each webhook makes one.
  */
 import { errorLine, parseCommandLine, usageError } from "./cli.ts";
+import { isPostgresUrl } from "./db/local-database.ts";
 import { type DevServer, DevServerError, startDevServer } from "./dev-server.ts";
 import { firstSecret, readDotVars } from "./dot-vars.ts";
 import { describePortOptions, findFreePorts, portOptions, portsFromCommandLine } from "./ports.ts";
@@ -99,7 +100,7 @@ try {
 try {
 	const [[database]] = (await server.sql("select current_setting('server_version')")) as [[string]];
 	console.log(
-		`Postgres ${database} (${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded PGlite"}), ${events} events per run`,
+		`Postgres ${database} (${isPostgresUrl(process.env.DATABASE_URL) ? "DATABASE_URL" : "embedded PGlite"}), ${events} events per run`,
 	);
 	// Warm up the isolate, the driver and the bridge.
 	await measure(

@@ -43,6 +43,7 @@ function endpoint(url: string, provider: Sender): string {
 		usageError(usage, `--url must be an http(s) URL, not "${url}"`);
 	}
 	if (!/^https?:$/.test(parsed.protocol)) usageError(usage, `--url must be an http(s) URL, not "${url}"`);
+	if (parsed.username || parsed.password) usageError(usage, "--url must not carry a user or password");
 	if (parsed.pathname === "/" || parsed.pathname === "") parsed.pathname = provider.path;
 	return parsed.toString();
 }
@@ -68,7 +69,9 @@ if (type === undefined) usageError(usage, `missing <type>: one of the ${provider
 const template = Object.hasOwn(provider.templates, type) ? provider.templates[type] : undefined;
 if (!template) usageError(usage, `unknown ${providerName} event type "${type}"`);
 if (extra !== undefined) usageError(usage, `unexpected argument '${extra}'`);
-if (!/^[1-9]\d*$/.test(values.count)) usageError(usage, `--count must be a positive integer, not "${values.count}"`);
+if (!/^[1-9]\d{0,5}$/.test(values.count)) {
+	usageError(usage, `--count must be a whole number from 1 to 999999, not "${values.count}"`);
+}
 const count = Number(values.count);
 const assignments = values.set.map((assignment) => {
 	try {
@@ -80,18 +83,21 @@ const assignments = values.set.map((assignment) => {
 if (values.url !== undefined && values.port !== undefined) usageError(usage, "pass --url or --port, not both");
 const local = values.url === undefined;
 const url = endpoint(values.url ?? `http://127.0.0.1:${portsFromCommandLine(values, usage).port}`, provider);
-// An empty setting counts as unset, as for the ports.
-const secretSetting =
-	values.secret ||
-	process.env[provider.secretName] ||
-	readDotVars(new URL("../.dev.vars", import.meta.url))[provider.secretName];
-if (!secretSetting) {
+// An empty (or blank) setting counts as unset, as for the ports.
+const secretSources: [string, string | undefined][] = [
+	["--secret", values.secret],
+	[provider.secretName, process.env[provider.secretName]],
+	[`${provider.secretName} in .dev.vars`, readDotVars(new URL("../.dev.vars", import.meta.url))[provider.secretName]],
+];
+const [secretSource, secret] = secretSources
+	.map(([source, setting]) => [source, firstSecret(setting ?? "")])
+	.find(([, value]) => value !== undefined) ?? ["", undefined];
+if (!secret) {
 	usageError(
 		usage,
 		`no secret: pass --secret, set ${provider.secretName}, or run npm run dev once to create .dev.vars`,
 	);
 }
-const secret = firstSecret(secretSetting) as string;
 
 let failures = 0;
 for (let n = 1; n <= count; n++) {
@@ -100,12 +106,13 @@ for (let n = 1; n <= count; n++) {
 	for (const [path, value] of assignments) setPath(payload, path, value);
 	const body = JSON.stringify(payload);
 	const data = payload.data as { id?: string; object?: { id?: string } } | undefined;
-	const label = `#${n} ${providerName} ${type} ${data?.id ?? data?.object?.id ?? ""}`.trim();
+	const id = data?.id ?? data?.object?.id;
+	const label = `#${n} ${providerName} ${type} ${typeof id === "string" ? id : ""}`.trim();
 	let headers: Record<string, string>;
 	try {
 		headers = provider.sign(secret, body, now);
 	} catch (error) {
-		usageError(usage, `cannot sign with that ${provider.secretName} (${errorLine(error)}): it should be whsec_…`);
+		usageError(usage, `cannot sign with ${secretSource} (${errorLine(error)}): it should be whsec_…`);
 	}
 	let response: Response;
 	try {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
+import { parse } from "pg-connection-string";
 
 export interface Backend {
 	/** Human-readable description for logs (no credentials). */
@@ -42,13 +43,21 @@ export function breaksConnection(error: unknown): boolean {
 
 /** A real PostgreSQL server, e.g. `postgres://postgres@127.0.0.1:5432/test`. */
 export function postgresBackend(connectionString: string): Backend {
+	let url: ReturnType<typeof parse>;
+	try {
+		url = parse(connectionString); // as pg reads it: Unix sockets (?host=/path) included
+	} catch {
+		// Never echo it: it holds a password.
+		throw new Error("the database URL is not valid (expected postgres://user:password@host:port/database)");
+	}
 	// 8 deliveries in flight and still a connection for the next request (a health check, a poll).
-	const pool = new pg.Pool({ connectionString, max: 10 });
+	// A server that never answers the startup message (a wrong port: Redis, an HTTP server) fails in
+	// 10 s instead of hanging the tool.
+	const pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 });
 	// pg-pool listens for errors on idle clients only: it then drops them itself.
 	pool.on("error", () => {});
-	const url = new URL(connectionString);
 	return {
-		description: `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname}`,
+		description: `PostgreSQL at ${url.host || "the local socket"}:${url.port || 5432}/${url.database ?? ""}`,
 		async withConnection(work) {
 			const client = await pool.connect();
 			let broken: Error | undefined;
