@@ -17,7 +17,9 @@ export function chooseTestDatabase(env: Record<string, string | undefined>): Tes
 	if (env.DATABASE_URL) {
 		notes.push(
 			"DATABASE_URL is set but npm test never uses it (it may be your real database); " +
-				"to run the tests on a PostgreSQL server, set TEST_DATABASE_URL=postgres://… (it is emptied first)",
+				(env.TEST_DATABASE_URL
+					? "the tests use TEST_DATABASE_URL"
+					: "to run the tests on a PostgreSQL server, set TEST_DATABASE_URL=postgres://… (it is emptied first)"),
 		);
 	}
 	const raw = env.TEST_DATABASE_URL;
@@ -29,7 +31,12 @@ export function chooseTestDatabase(env: Record<string, string | undefined>): Tes
 		};
 	}
 	// As pg reads it: no host means PGHOST or the local socket; a socket directory is this machine.
-	const host = parse(raw).host || env.PGHOST || "";
+	let host: string;
+	try {
+		host = (parse(raw).host || env.PGHOST || "").toLowerCase();
+	} catch {
+		return { ok: false, message: "TEST_DATABASE_URL is not a valid URL: expected postgres://user@host:port/database" };
+	}
 	if (host.startsWith("/")) return { ok: true, url: raw, notes };
 	if (host !== "" && !isLocalDatabaseHost(host) && env.TEST_DATABASE_ALLOW_REMOTE !== "1") {
 		return {

@@ -38,7 +38,29 @@ describe("chooseTestDatabase", () => {
 		});
 	});
 
-	it.each(["mysql://root@127.0.0.1/test", "not a url"])("refuses %s, which is not a postgres:// URL", (url) => {
-		expect(chooseTestDatabase({ TEST_DATABASE_URL: url })).toMatchObject({ ok: false });
+	it("says the tests use TEST_DATABASE_URL when both are set", () => {
+		const choice = chooseTestDatabase({
+			DATABASE_URL: "postgresql://owner:pw@ep-cool-1.eu-central-1.aws.neon.tech/neondb",
+			TEST_DATABASE_URL: "postgres://postgres@127.0.0.1:5432/test",
+		});
+		expect(choice.ok && choice.notes).toEqual([
+			expect.stringMatching(/never uses it .*the tests use TEST_DATABASE_URL$/),
+		]);
+	});
+
+	it.each(["postgres://postgres@LOCALHOST/test", "postgres://postgres@127.0.0.1:5432/test"])(
+		"accepts %s, whatever the case of the host",
+		(url) => expect(chooseTestDatabase({ TEST_DATABASE_URL: url })).toMatchObject({ ok: true, url }),
+	);
+
+	it.each([
+		"mysql://root@127.0.0.1/test",
+		"not a url",
+		"postgres://admin:Sup3rS3cret@db.example.com:notaport/test",
+		"postgres://admin:Sup3rS3cret@[::1:5432/prod",
+	])("refuses %s, which is not a postgres:// URL, in one line without its password", (url) => {
+		const refused = chooseTestDatabase({ TEST_DATABASE_URL: url });
+		expect(refused).toMatchObject({ ok: false });
+		expect(JSON.stringify(refused)).not.toContain("Sup3rS3cret");
 	});
 });
