@@ -32,7 +32,14 @@ export function usageError(usage: string, message: string): never {
 
 /** One line saying what went wrong, for errors that are not bugs (a refused connection, a bad value). */
 export function errorLine(error: unknown, depth = 0): string {
-	if (!(error instanceof Error)) return String(error).split("\n")[0] as string;
+	if (!(error instanceof Error)) {
+		// Some libraries throw plain objects (PGlite's file system errors: { errno, code }).
+		const { message, code, errno } = (error ?? {}) as { message?: unknown; code?: unknown; errno?: unknown };
+		const described = [message, code, errno === undefined ? undefined : `errno ${errno}`].filter(
+			(part) => typeof part === "string" || typeof part === "number",
+		);
+		return (described.length > 0 ? described.join(", ") : String(error)).split("\n")[0] as string;
+	}
 	let text = error.message;
 	// A refused connection to `localhost` tries ::1 and 127.0.0.1 and reports both, without a message.
 	if (!text && error instanceof AggregateError)

@@ -120,6 +120,8 @@ describe("errorLine", () => {
 		],
 		["a code without a message", Object.assign(new Error(""), { code: "ECONNRESET" }), "ECONNRESET"],
 		["something thrown that is not an Error", "plain text", "plain text"],
+		["a plain object with a code (PGlite's file system errors)", { name: "ErrnoError", errno: 44 }, "errno 44"],
+		["a plain object with a message", { message: "no such file", code: "ENOENT" }, "no such file, ENOENT"],
 	])("%s", (_, error, line) => {
 		expect(errorLine(error)).toBe(line);
 	});
