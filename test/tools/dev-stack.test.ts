@@ -12,6 +12,7 @@ import { Webhook } from "svix";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { firstSecret, readDotVars } from "../../tools/dot-vars.ts";
 import { freePort } from "../../tools/ports.ts";
+import { isRunning } from "../../tools/process/parent.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), "dev-stack-"));
@@ -65,15 +66,6 @@ function descendants(pid: number): number[] {
 		}
 	}
 	return found;
-}
-
-function running(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
 }
 
 async function until<T>(what: string, withinMs: number, probe: () => Promise<T | undefined> | T | undefined) {
@@ -162,8 +154,8 @@ describe("npm run dev", () => {
 	it("stops every process on SIGTERM to npm, and frees the ports and the lock", async () => {
 		process.kill(first.child.pid as number, "SIGTERM");
 		await first.exited;
-		await until("every child to exit", 15_000, () => (stack.some(running) ? undefined : true));
-		expect(stack.filter(running)).toEqual([]);
+		await until("every child to exit", 15_000, () => (stack.some(isRunning) ? undefined : true));
+		expect(stack.filter(isRunning)).toEqual([]);
 		expect(existsSync(`${folder}.lock`)).toBe(false);
 		await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
 	}, 30_000);

@@ -5,22 +5,14 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
+import { isRunning } from "../../tools/process/parent.ts";
 
 const guard = fileURLToPath(new URL("../../tools/process/die-with-parent.ts", import.meta.url));
 
-function running(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch {
-		return false;
-	}
-}
-
 async function gone(pids: number[], withinMs: number): Promise<number[]> {
 	const deadline = Date.now() + withinMs;
-	while (pids.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-	return pids.filter(running);
+	while (pids.some(isRunning) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+	return pids.filter(isRunning);
 }
 
 it("takes a guarded child and the group it leads down when its parent is SIGKILLed", async () => {
@@ -40,11 +32,11 @@ it("takes a guarded child and the group it leads down when its parent is SIGKILL
 	);
 	try {
 		await new Promise((r) => setTimeout(r, 700)); // alive as long as the parent is
-		expect(pids.every(running)).toBe(true);
+		expect(pids.every(isRunning)).toBe(true);
 		top.kill("SIGKILL");
 		expect(await gone(pids, 5000)).toEqual([]);
 		expect(stderr).toMatch(/is gone: stopping/);
 	} finally {
-		for (const pid of pids.filter(running)) process.kill(pid, "SIGKILL");
+		for (const pid of pids.filter(isRunning)) process.kill(pid, "SIGKILL");
 	}
 });

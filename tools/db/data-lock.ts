@@ -8,6 +8,7 @@
  */
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { isRunning } from "../process/parent.ts";
 
 export interface LockOwner {
 	pid: number;
@@ -45,13 +46,7 @@ export function processStartTime(pid: number): string | undefined {
 
 /** True when `owner` is still the process that took the lock. */
 export function isAlive(owner: LockOwner): boolean {
-	if (!(owner.pid > 0)) return false; // kill(0 or -n) would signal process groups
-	try {
-		process.kill(owner.pid, 0);
-	} catch (error) {
-		// EPERM: it exists but belongs to another user.
-		if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
-	}
+	if (!isRunning(owner.pid)) return false;
 	const startTime = processStartTime(owner.pid);
 	return owner.startTime === undefined || startTime === undefined || startTime === owner.startTime;
 }
