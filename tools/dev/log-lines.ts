@@ -61,54 +61,63 @@ export interface Formatter {
 	format(line: string, now?: Date): string | null;
 }
 
+/** The Worker's structured log entry in an undecorated line, or undefined for any other line. */
+function workerEntry(body: string): Record<string, unknown> | undefined {
+	if (!body.startsWith("{")) return undefined;
+	try {
+		const entry: unknown = JSON.parse(body);
+		return typeof entry === "object" && entry !== null && "level" in entry && "message" in entry
+			? (entry as Record<string, unknown>)
+			: undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /**
- * A formatter for one output stream. `color` enables ANSI colours. It drops wrangler's own request
- * lines for webhooks (the webhook line says more) and the blank lines wrangler prints after a
- * decorated warning; every other line passes unchanged.
+ * A formatter for one output stream: `show` renders each of the Worker's log entries (given the
+ * entry and its JSON text without wrangler's decoration); `drop` says which other lines to hide.
+ * The blank lines wrangler prints after a decorated console.warn/console.error line are hidden;
+ * every other line passes unchanged.
  */
-export function humanFormatter(color: boolean): Formatter {
-	const paint = (style: Color, value: string) => (color ? styleText(style, value, { validateStream: false }) : value);
+function formatter(
+	show: (entry: Record<string, unknown>, json: string, now: Date) => string,
+	drop = (_plain: string) => false,
+): Formatter {
 	let afterDecorated = false;
 	return {
 		format(line, now = new Date()) {
 			const plain = line.replace(ansi, "").trimEnd();
 			if (afterDecorated && plain === "") return null;
 			afterDecorated = false;
-			if (/^\[wrangler:info\] POST \/api\/webhooks\/\S+ [0-9]{3} /.test(plain) && !/ 404 /.test(plain)) return null;
-			const decorated = wranglerDecoration.test(plain);
-			const body = plain.replace(wranglerDecoration, "");
-			if (!body.startsWith("{")) return line;
-			let entry: unknown;
-			try {
-				entry = JSON.parse(body);
-			} catch {
-				return line;
-			}
-			if (typeof entry !== "object" || entry === null || !("level" in entry) || !("message" in entry)) return line;
-			afterDecorated = decorated;
-			const fields = entry as Record<string, unknown>;
-			return fields.message === "webhook" ? webhookLine(fields, now, paint) : otherLine(fields, now, paint);
+			if (drop(plain)) return null;
+			const json = plain.replace(wranglerDecoration, "");
+			const entry = workerEntry(json);
+			if (!entry) return line;
+			afterDecorated = json !== plain;
+			return show(entry, json, now);
 		},
 	};
 }
 
+/** wrangler's own request line for a webhook (not for a 404): the webhook line says more. */
+const webhookRequestLine = (plain: string) =>
+	/^\[wrangler:info\] POST \/api\/webhooks\/\S+ [0-9]{3} /.test(plain) && !/ 404 /.test(plain);
+
+/** One human line per Worker log entry; `color` enables ANSI colours. */
+export function humanFormatter(color: boolean): Formatter {
+	const paint = (style: Color, value: string) => (color ? styleText(style, value, { validateStream: false }) : value);
+	return formatter(
+		(entry, _json, now) =>
+			entry.message === "webhook" ? webhookLine(entry, now, paint) : otherLine(entry, now, paint),
+		webhookRequestLine,
+	);
+}
+
 /**
  * For `npm run dev -- --json`: the Worker's JSON lines bare, one per line, as `wrangler tail` and
- * Workers Logs get them (wrangler's decoration of console.warn/console.error and the blank lines
- * after it removed); every other line unchanged.
+ * Workers Logs get them (without wrangler's decoration of console.warn/console.error).
  */
 export function jsonFormatter(): Formatter {
-	let afterDecorated = false;
-	return {
-		format(line) {
-			const plain = line.replace(ansi, "").trimEnd();
-			if (afterDecorated && plain === "") return null;
-			afterDecorated = false;
-			if (!wranglerDecoration.test(plain)) return line;
-			const body = plain.replace(wranglerDecoration, "");
-			if (!body.startsWith("{")) return line;
-			afterDecorated = true;
-			return body;
-		},
-	};
+	return formatter((_entry, json) => json);
 }
