@@ -5,9 +5,9 @@
  * Prints figures; asserts nothing. Locally one database round trip costs ~1 ms; against Neon
  * 5–50 ms, and each webhook makes one.
  */
-import { errorLine, parseCommandLine, usageError } from "./cli.ts";
-import { isPostgresUrl } from "./db/local-database.ts";
-import { type DevServer, DevServerError, startDevServer } from "./dev-server.ts";
+import { parseCommandLine, usageError } from "./cli.ts";
+import { isPostgresUrl } from "./db/url.ts";
+import { startDevServerOrExit } from "./dev-server.ts";
 import { firstSecret, readDotVars } from "./dot-vars.ts";
 import { describePortOptions, findFreePorts, portOptions, portsFromCommandLine } from "./ports.ts";
 import { type Sender, senders } from "./send/providers.ts";
@@ -89,14 +89,7 @@ async function measure(label: string, base: string, deliveries: Delivery[], para
 	);
 }
 
-let server: DevServer;
-try {
-	server = await startDevServer({ ports, useDatabaseUrl: true, quiet: true });
-} catch (error) {
-	if (!(error instanceof DevServerError)) throw error;
-	console.error(`bench: ${errorLine(error)}`);
-	process.exit(1);
-}
+const server = await startDevServerOrExit("bench", { ports, useDatabaseUrl: true, quiet: true });
 try {
 	const [[database]] = (await server.sql("select current_setting('server_version')")) as [[string]];
 	console.log(

@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { type Ports, portProblem } from "./ports.ts";
+import { errorLine } from "./cli.ts";
+import { type Ports, takenPorts } from "./ports.ts";
 
 export interface DevServer {
 	url: string;
@@ -31,24 +32,6 @@ export interface DevServer {
 export class DevServerError extends Error {}
 
 const timeoutMs = 60_000;
-
-/** Refuses, in one line, ports that something on 127.0.0.1 already holds. */
-async function checkPortsFree(ports: Ports) {
-	const named = [
-		["--port", ports.port],
-		["--bridge-port", ports.bridgePort],
-		["--pglite-port", ports.pglitePort],
-	] as const;
-	const problems = await Promise.all(named.map(([, port]) => portProblem(port)));
-	const taken = named.flatMap(([flag, port], index) =>
-		problems[index] ? [`${port} (${flag}) ${problems[index]}`] : [],
-	);
-	if (taken.length > 0) {
-		throw new DevServerError(
-			`cannot start npm run dev on 127.0.0.1: port ${taken.join(", ")}; stop what holds it (another npm run dev?) or pass other ports`,
-		);
-	}
-}
 
 /**
  * Forwards the child's output (standard output only unless `quiet`), keeps its last lines, and
@@ -83,7 +66,12 @@ export async function startDevServer(options: {
 	quiet?: boolean;
 }): Promise<DevServer> {
 	const { ports } = options;
-	await checkPortsFree(ports);
+	const taken = await takenPorts(ports);
+	if (taken) {
+		throw new DevServerError(
+			`cannot start npm run dev on 127.0.0.1: port ${taken}; stop what holds it (another npm run dev?) or pass other ports`,
+		);
+	}
 	const dataDir = mkdtempSync(join(tmpdir(), "shop-webhooks-"));
 	const env = {
 		...process.env,
@@ -157,4 +145,18 @@ export async function startDevServer(options: {
 			? `something answers ${url}/health, but the npm run dev started here never said it listens there: is another server on port ${ports.port}?`
 			: `npm run dev did not answer ${url}/health within ${timeoutMs / 1000} s`,
 	);
+}
+
+/**
+ * `startDevServer` for a command: when the server cannot start (DevServerError), prints
+ * `<prefix>: <reason>` in one line and exits 1.
+ */
+export async function startDevServerOrExit(prefix: string, options: Parameters<typeof startDevServer>[0]) {
+	try {
+		return await startDevServer(options);
+	} catch (error) {
+		if (!(error instanceof DevServerError)) throw error;
+		console.error(`${prefix}: ${errorLine(error)}`);
+		process.exit(1);
+	}
 }

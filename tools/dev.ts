@@ -15,10 +15,11 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { errorLine, parseCommandLine } from "./cli.ts";
 import { DataFolderInUse, lockDataFolder } from "./db/data-lock.ts";
-import { isPostgresUrl, type LocalDatabase, startLocalDatabase } from "./db/local-database.ts";
+import { type LocalDatabase, startLocalDatabase } from "./db/local-database.ts";
+import { isPostgresUrl } from "./db/url.ts";
 import { type Formatter, humanFormatter, jsonFormatter } from "./dev/log-lines.ts";
 import { readDotVars } from "./dot-vars.ts";
-import { portOptions, portProblem, portsFromCommandLine, portUsage } from "./ports.ts";
+import { portOptions, portsFromCommandLine, portUsage, takenPorts } from "./ports.ts";
 import { stopWithParent } from "./process/parent.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -70,12 +71,6 @@ function ensureDevVars() {
 	}
 }
 
-/** Rejects with one line when 127.0.0.1:`port` cannot be listened on. */
-async function ensureFree(port: number, what: string): Promise<void> {
-	const problem = await portProblem(port);
-	if (problem) throw new Error(`port ${port} (${what}) is ${problem}: pass another --port, or stop what uses it`);
-}
-
 let releaseLock = () => {};
 let local: LocalDatabase | undefined;
 let wrangler: ChildProcess | undefined;
@@ -125,10 +120,9 @@ process.on("exit", () => {
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 	process.on(signal, () => stop(0));
 }
-process.on("uncaughtException", (error) => stop(1, `stopping after an unexpected error: ${error.message}`));
-process.on("unhandledRejection", (error) =>
-	stop(1, `stopping after an unexpected error: ${(error as Error)?.message}`),
-);
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+	process.on(event, (error) => stop(1, `stopping after an unexpected error: ${errorLine(error)}`));
+}
 // npm killed with SIGKILL or SIGHUP (it passes on only SIGINT and SIGTERM): when it goes, we go.
 stopWithParent(() => stop(0, "the process that started npm run dev is gone; stopping"));
 
@@ -142,11 +136,8 @@ function relay(stream: NodeJS.ReadableStream, out: NodeJS.WriteStream, formatter
 
 try {
 	if (embedded) releaseLock = lockDataFolder(dataDir, { url });
-	await Promise.all([
-		ensureFree(ports.port, "wrangler dev"),
-		ensureFree(ports.bridgePort, "the database bridge"),
-		...(embedded ? [ensureFree(ports.pglitePort, "the embedded PGlite")] : []),
-	]);
+	const taken = await takenPorts(ports, embedded);
+	if (taken) throw new Error(`port ${taken}: pass another --port, or stop what holds it`);
 	ensureDevVars();
 	local = await startLocalDatabase({
 		port: ports.bridgePort,

@@ -138,6 +138,24 @@ export function portProblem(port: number): Promise<string | undefined> {
 	});
 }
 
+/**
+ * The ports of `ports` that 127.0.0.1 cannot listen on now, described for a message, e.g.
+ * "8787 (--port) in use, 8788 (--bridge-port) in use"; undefined when all are free.
+ * `withPglite` false leaves the embedded PGlite's port out (a server on DATABASE_URL needs none).
+ */
+export async function takenPorts(ports: Ports, withPglite = true): Promise<string | undefined> {
+	const named: [string, number][] = [
+		["--port", ports.port],
+		["--bridge-port", ports.bridgePort],
+		...(withPglite ? [["--pglite-port", ports.pglitePort] as [string, number]] : []),
+	];
+	const problems = await Promise.all(named.map(([, port]) => portProblem(port)));
+	const taken = named.flatMap(([flag, port], index) =>
+		problems[index] ? [`${port} (${flag}) ${problems[index]}`] : [],
+	);
+	return taken.length > 0 ? taken.join(", ") : undefined;
+}
+
 /** A port that is free on 127.0.0.1 now (the OS picks it). */
 export function freePort(): Promise<number> {
 	return new Promise((resolve, reject) => {

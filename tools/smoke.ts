@@ -6,7 +6,7 @@
  * server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
  */
 import { errorLine, parseCommandLine } from "./cli.ts";
-import { type DevServer, DevServerError, startDevServer } from "./dev-server.ts";
+import { startDevServerOrExit } from "./dev-server.ts";
 import { describePortOptions, findFreePorts, portOptions, portsFromCommandLine } from "./ports.ts";
 
 const usage = `usage: npm run smoke [-- options]
@@ -26,14 +26,7 @@ function check(condition: boolean, what: string) {
 	if (!condition) process.exitCode = 1;
 }
 
-let server: DevServer;
-try {
-	server = await startDevServer({ ports });
-} catch (error) {
-	if (!(error instanceof DevServerError)) throw error;
-	console.error(`smoke run FAILED: ${errorLine(error)}`);
-	process.exit(1);
-}
+const server = await startDevServerOrExit("smoke run FAILED", { ports });
 const { run, sql } = server;
 check(true, `npm run dev served /health 200 after ${(server.readyAfterMs / 1000).toFixed(1)} s`);
 try {

@@ -6,6 +6,7 @@
  */
 import { parse } from "pg-connection-string";
 import { isLocalDatabaseHost } from "../../src/db/local-host.ts";
+import { isPostgresUrl } from "../../tools/db/url.ts";
 
 export type TestDatabaseChoice =
 	| { ok: true; url: string | undefined; notes: string[] }
@@ -24,7 +25,7 @@ export function chooseTestDatabase(env: Record<string, string | undefined>): Tes
 	}
 	const raw = env.TEST_DATABASE_URL;
 	if (!raw) return { ok: true, url: undefined, notes };
-	if (!/^postgres(ql)?:\/\//.test(raw)) {
+	if (!isPostgresUrl(raw)) {
 		return {
 			ok: false,
 			message: "TEST_DATABASE_URL must be a postgres:// URL, e.g. postgres://postgres@127.0.0.1:5432/test",

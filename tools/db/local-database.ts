@@ -9,6 +9,7 @@ import type { Server } from "node:http";
 import { type Backend, pgliteBackend, postgresBackend } from "./backends.ts";
 import { bridgePort, startBridge } from "./bridge.ts";
 import { applyMigrations, dropEverything } from "./migrate.ts";
+import { isPostgresUrl } from "./url.ts";
 
 export interface LocalDatabaseOptions {
 	/** Bridge port on 127.0.0.1; 0 picks a free one. */
@@ -30,10 +31,6 @@ export interface LocalDatabase {
 	pgliteUrl: string | undefined;
 	description: string;
 	stop(): Promise<void>;
-}
-
-export function isPostgresUrl(url: string | undefined): url is string {
-	return !!url && /^postgres(ql)?:\/\//.test(url);
 }
 
 /**

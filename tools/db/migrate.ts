@@ -10,6 +10,7 @@ import { migrate } from "drizzle-orm/node-postgres/migrator";
 import type pg from "pg";
 import { errorLine, parseCommandLine, usageError } from "../cli.ts";
 import { type Backend, postgresBackend } from "./backends.ts";
+import { isPostgresUrl } from "./url.ts";
 
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
@@ -39,7 +40,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	const url = process.env.DATABASE_URL;
 	if (!url) usageError(usage, "DATABASE_URL is not set: set it to the database to migrate");
 	// Never echo the URL: it holds a password.
-	if (!/^postgres(ql)?:\/\/./.test(url)) usageError(usage, "DATABASE_URL must be a postgres:// or postgresql:// URL");
+	if (!isPostgresUrl(url)) usageError(usage, "DATABASE_URL must be a postgres:// or postgresql:// URL");
 	let backend: Backend;
 	try {
 		backend = postgresBackend(url);

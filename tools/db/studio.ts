@@ -11,7 +11,7 @@ import pg from "pg";
 import { errorLine, parseCommandLine, usageError } from "../cli.ts";
 import { portOptions, portProblem, portsFromCommandLine, portUsage } from "../ports.ts";
 import { stopWithParent } from "../process/parent.ts";
-import { isPostgresUrl } from "./local-database.ts";
+import { isPostgresUrl } from "./url.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const usage = `usage: npm run db:studio [-- options] [drizzle-kit studio flags…]
