@@ -56,7 +56,8 @@ export const portUsage = describePortOptions();
 /** A port value that is not one: its message is one line for the user. */
 export class PortError extends Error {}
 
-function portNumber(name: string, value: string): number {
+/** `value` as a port number; throws PortError naming `name` (a flag or variable) when it is not one. */
+export function portNumber(name: string, value: string): number {
 	const port = Number(value);
 	if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
 		throw new PortError(`${name} must be a port number from 1 to 65535, not "${value}"`);

@@ -2,14 +2,14 @@
  * `npm run db:studio`: drizzle-kit studio on the database named by DATABASE_URL, or else on the
  * embedded PGlite of a running `npm run dev` (its Postgres port, PGLITE_PORT, default PORT + 2).
  * Trust boundary: studio reads and writes that database without authentication, so it listens on
- * 127.0.0.1 only (plain `drizzle-kit studio` listens on 0.0.0.0); the web page at
+ * 127.0.0.1 only (passed explicitly: drizzle-kit's help says 0.0.0.0); the web page at
  * https://local.drizzle.studio talks to it from this machine's browser.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { errorLine, parseCommandLine, usageError } from "../cli.ts";
-import { portOptions, portProblem, portsFromCommandLine, portUsage } from "../ports.ts";
+import { portNumber, portOptions, portProblem, portsFromCommandLine, portUsage } from "../ports.ts";
 import { stopWithParent } from "../process/parent.ts";
 import { isPostgresUrl } from "./url.ts";
 
@@ -76,9 +76,11 @@ async function databaseUrl(): Promise<string> {
 	return url;
 }
 
-const studioPort = values["studio-port"] ?? "4983";
-if (!/^\d+$/.test(studioPort) || Number(studioPort) < 1 || Number(studioPort) > 65535) {
-	usageError(usage, `--studio-port must be a port number from 1 to 65535, not "${studioPort}"`);
+let studioPort: string;
+try {
+	studioPort = String(portNumber("--studio-port", values["studio-port"] ?? "4983"));
+} catch (error) {
+	usageError(usage, (error as Error).message);
 }
 const url = await databaseUrl();
 // drizzle-kit would die with a stack trace on a taken port.
