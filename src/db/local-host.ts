@@ -4,9 +4,9 @@
  * Neon, and the tests refuse every other host (they empty the database they are given).
  */
 
-/** True for localhost, 127.x, ::1 and *.localtest.me (which resolves to 127.0.0.1). */
+/** True for localhost, 127.x, ::1 and *.localtest.me (which resolves to 127.0.0.1), in any case. */
 export function isLocalDatabaseHost(host: string): boolean {
-	const bare = host.replace(/^\[|\]$/g, "");
+	const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
 	return (
 		bare === "localhost" ||
 		bare === "::1" ||

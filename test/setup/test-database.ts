@@ -34,7 +34,7 @@ export function chooseTestDatabase(env: Record<string, string | undefined>): Tes
 	// As pg reads it: no host means PGHOST or the local socket; a socket directory is this machine.
 	let host: string;
 	try {
-		host = (parse(raw).host || env.PGHOST || "").toLowerCase();
+		host = parse(raw).host || env.PGHOST || "";
 	} catch {
 		return { ok: false, message: "TEST_DATABASE_URL is not a valid URL: expected postgres://user@host:port/database" };
 	}
