@@ -61,7 +61,11 @@ export default defineConfig(async () => {
 									DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,
 									CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
 									STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
+									STRIPE_CONNECT_ACCOUNTS: "acct_1ListedShop, acct_1OtherListed",
 									TEST_DATABASE_BACKEND: choice.url ? "postgres" : "pglite", // test/contract/bridge-heals.test.ts
+									// test/support/property.ts: `npm run test:properties` raises the runs; a seed replays a failure
+									PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",
+									PROPERTY_SEED: process.env.PROPERTY_SEED ?? "",
 								},
 							},
 						}),

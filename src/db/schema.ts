@@ -36,11 +36,22 @@ export const webhookEvents = pgTable(
 		receivedAt: instant("received_at").notNull().defaultNow(),
 		processedAt: instant("processed_at"),
 		lastError: text("last_error"),
+		/** The verified event as JSON; see `rawBody` for what jsonb cannot hold. */
 		payload: jsonb("payload").notNull(),
+		/**
+		 * The verified body verbatim, kept only when `payload` could not hold it exactly (a `\u0000`
+		 * escape, an unpaired surrogate, a number or a nesting depth beyond Postgres' limits).
+		 */
+		rawBody: text("raw_body"),
+		/** The shop user the event is about, when known: their personal data leaves with them. */
+		subjectUserId: text("subject_user_id"),
+		/** When personal data was erased from `payload` (the user was deleted). */
+		erasedAt: instant("erased_at"),
 	},
 	(table) => [
 		uniqueIndex("webhook_events_provider_event_id_key").on(table.provider, table.eventId),
 		index("webhook_events_received_at_idx").on(table.receivedAt),
+		index("webhook_events_subject_user_id_idx").on(table.subjectUserId),
 		check(
 			"webhook_events_status_check",
 			sql.raw(`status in (${webhookEventStatuses.map((s) => `'${s}'`).join(", ")})`),
