@@ -1,7 +1,9 @@
 /**
  * @module app
- * The Hono app: health check and `/api/webhooks/:provider`, routed to provider modules.
- * One onError turns anything unexpected into a generic 500 (details to the logs only).
+ * The Hono app: health check and `/api/webhooks/:provider`, routed to provider modules. A trailing
+ * slash is the same path (dashboards are often filled in with one); other methods than POST on a
+ * webhook path get 405 with `Allow: POST`. One onError turns anything unexpected into a generic 500
+ * (details to the logs only).
  */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
@@ -12,9 +14,12 @@ import { stripe } from "./providers/stripe";
 import type { WebhookProvider } from "./webhooks/provider";
 import { receiveWebhook } from "./webhooks/receive";
 
-const providers: Record<string, WebhookProvider> = { [clerk.name]: clerk, [stripe.name]: stripe };
+/** The registry: path segment → provider. A Map, so that `__proto__` or `constructor` name nothing. */
+const providers = new Map<string, WebhookProvider>([clerk, stripe].map((provider) => [provider.name, provider]));
 
-export const app = new Hono<{ Bindings: Env }>();
+export const app = new Hono<{ Bindings: Env }>({ strict: false });
+
+const unknownProvider = { error: "unknown_provider", message: "No webhook endpoint at this path." } as const;
 
 app.get("/health", async (c) => {
 	try {
@@ -27,14 +32,26 @@ app.get("/health", async (c) => {
 });
 
 app.post("/api/webhooks/:provider", async (c) => {
-	const provider = providers[c.req.param("provider")];
-	if (!provider) return c.json({ error: "unknown_provider", message: "No webhook endpoint at this path." }, 404);
+	const provider = providers.get(c.req.param("provider"));
+	if (!provider) return c.json(unknownProvider, 404);
 	return receiveWebhook(provider, {
 		request: c.req.raw,
 		env: c.env,
 		nowSeconds: Math.floor(Date.now() / 1000),
 		requestId: c.req.header("cf-ray") ?? crypto.randomUUID(),
 	});
+});
+
+app.all("/api/webhooks/:provider", (c) => {
+	if (!providers.has(c.req.param("provider"))) return c.json(unknownProvider, 404);
+	c.header("Allow", "POST");
+	return c.json(
+		{
+			error: "method_not_allowed",
+			message: "This is a webhook endpoint: the provider sends its events here with POST.",
+		},
+		405,
+	);
 });
 
 app.notFound((c) => c.json({ error: "not_found", message: "No such route." }, 404));

@@ -57,14 +57,13 @@ export function standardWebhooksKeys(setting: string): Promise<StandardWebhooksK
 	return keys;
 }
 
-/** Reads the id/timestamp/signature triple: `svix-*` when `svix-id` is present, else `webhook-*`. */
+/**
+ * Reads the id/timestamp/signature triple, each field on its own: `svix-<field>` when present, else
+ * `webhook-<field>`, so any mix of the two prefixes works, as in the svix library's `Webhook.verify`.
+ */
 function readHeaders(headers: Headers) {
-	const prefix = headers.has("svix-id") ? "svix" : "webhook";
-	return {
-		id: headers.get(`${prefix}-id`),
-		timestamp: headers.get(`${prefix}-timestamp`),
-		signature: headers.get(`${prefix}-signature`),
-	};
+	const field = (name: string) => headers.get(`svix-${name}`) ?? headers.get(`webhook-${name}`);
+	return { id: field("id"), timestamp: field("timestamp"), signature: field("signature") };
 }
 
 /** The signatures of one version listed in the header, decoded; undecodable entries are dropped. */

@@ -31,27 +31,36 @@ export type Change = BatchItem<"pg">;
  */
 export type ChangeBuilder = (db: Database, isNewEvent: SQL) => [Change, ...Change[]];
 
+/** What every interpretation may say about the event. */
+interface About {
+	/** The provider's id for the event; undefined when the body is too broken to carry one. */
+	eventId: string | undefined;
+	eventType: string;
+	/** The shop user the event is about (an id, or an SQL scalar that finds it): see src/privacy.ts. */
+	subjectUserId?: string | SQL | undefined;
+}
+
 /**
- * What a verified event means for us. `eventId` is the provider's id for the event; when a body is
- * too broken to carry one, leave it undefined and the pipeline keys the event by its body's digest.
+ * What a verified event means for us. When `eventId` is undefined the pipeline keys the event by its
+ * body's digest. Only the shape of a type we handle can make an event `fail`: a type we do not
+ * handle is `ignore`, whatever its shape.
  */
 export type Interpretation =
-	| {
+	| (About & {
 			kind: "apply";
-			eventId: string;
-			eventType: string;
 			changes: ChangeBuilder;
 			/** When the event is about a row that must already exist (an order): true when it does. */
 			target?: SQL;
-	  }
-	| { kind: "ignore"; eventId: string; eventType: string }
-	| { kind: "fail"; eventId: string | undefined; eventType: string; reason: string };
+	  })
+	| (About & { kind: "ignore" /** Why a handled type is ignored, for the log (no payload values). */; reason?: string })
+	| (About & { kind: "fail"; reason: string });
 
 export interface WebhookProvider {
 	/** The path segment (`/api/webhooks/<name>`) and the ledger's `provider` value. */
 	readonly name: string;
 	verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification>;
-	interpret(payload: unknown, verified: Extract<Verification, { ok: true }>): Interpretation;
+	/** Reads a verified event (never throws on its content; a throw is recorded as `failed`). `env` holds settings. */
+	interpret(payload: unknown, verified: Extract<Verification, { ok: true }>, env: Env): Interpretation;
 }
 
 /** Env variables that hold signing secrets. */

@@ -2,17 +2,22 @@
  * @module webhooks/receive
  * The receive pipeline shared by every provider: size limit → signature over the raw bytes →
  * JSON → interpretation → ledger row and domain changes in one transaction (one round trip) →
- * answer. 2xx only after the commit; 5xx when nothing could be recorded, so the sender retries.
- * Emits exactly one structured log line per delivery.
+ * answer. 2xx only after the commit. A verified event is never answered 5xx for a reason that a
+ * retry would meet again: only transient failures (db/errors.ts) are 503 with nothing written;
+ * anything deterministic (content Postgres refuses, our code throwing) is recorded `failed`, logged
+ * at error and answered 200, replayable. Emits exactly one structured log line per delivery.
  */
 import { database } from "../db/client";
+import { isTransient, refusalReason } from "../db/errors";
 import type { WebhookEventStatus } from "../db/schema";
-import { recordEvent, recordedByThisTransaction } from "../ledger";
+import { type LedgerEntry, type Recorded, recordEvent, recordedByThisTransaction } from "../ledger";
 import { describeError, type LogLevel, log } from "../log";
 import { sha256Hex } from "../signatures/bytes";
-import type { Interpretation, Rejection, WebhookProvider } from "./provider";
+import { claimed } from "../validation";
+import type { Interpretation, Rejection, Verification, WebhookProvider } from "./provider";
 import { readBodyWithin } from "./read-body";
 import { rejectionResponse } from "./rejections";
+import { isStorableText, ledgerBody, toStorableText } from "./storable";
 
 /** How a delivery ended, as logged and as answered. */
 export type Outcome = "applied" | "stale" | "unmatched" | "duplicate" | "ignored" | "failed" | "rejected";
@@ -79,46 +84,83 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			throw new Rejected("malformed_json", { detail: "the verified body is not UTF-8 JSON" });
 		}
 
-		const meaning = provider.interpret(payload, verification);
-		const eventId = meaning.eventId ?? `sha256:${await sha256Hex(rawBody)}`;
-		line.event_type = meaning.eventType;
+		const meaning = interpretSafely(provider, payload, verification, env);
+		const eventId = (await ledgerKey(meaning.eventId)) ?? `sha256:${await sha256Hex(rawBody)}`;
+		const eventType = toStorableText(meaning.eventType).slice(0, MAX_KEY_LENGTH);
+		line.event_type = eventType;
 		line.event_id = eventId;
 
 		const db = database(env.DATABASE_URL);
-		const entry = recordEvent(db, {
+		const entry: LedgerEntry = {
 			provider: provider.name,
 			eventId,
-			eventType: meaning.eventType,
+			eventType,
 			status: ledgerStatus[meaning.kind],
 			target: meaning.kind === "apply" ? meaning.target : undefined,
-			payload: text,
+			body: ledgerBody(text, payload),
 			lastError: meaning.kind === "fail" ? meaning.reason : undefined,
-		});
+			subjectUserId: meaning.subjectUserId,
+		};
 		let results: unknown[][];
 		try {
 			results = (await db.batch(
 				meaning.kind === "apply"
-					? [entry, ...meaning.changes(db, recordedByThisTransaction(provider.name, eventId))]
-					: [entry],
+					? [recordEvent(db, entry), ...meaning.changes(db, recordedByThisTransaction(provider.name, eventId))]
+					: [recordEvent(db, entry)],
 			)) as unknown[][];
 		} catch (error) {
-			throw new Rejected("database_unavailable", describeError(error));
+			if (isTransient(error)) throw new Rejected("database_unavailable", describeError(error));
+			// Deterministic: the same event would fail the same way on every retry. Record it as failed
+			// (replayable) in a statement that cannot refuse it, and answer 200 so the sender stops.
+			const reason = refusalReason(error);
+			let recorded: Recorded[];
+			try {
+				[recorded] = (await db.batch([
+					recordEvent(db, {
+						...entry,
+						status: "failed",
+						target: undefined,
+						lastError: reason,
+						body: ledgerBody(text, payload, true),
+					}),
+				])) as [Recorded[]];
+			} catch (fallbackError) {
+				throw new Rejected("database_unavailable", {
+					...describeError(fallbackError),
+					first_error: describeError(error),
+				});
+			}
+			if (recorded.length === 0)
+				return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
+			return finish("error", "failed", json(200, { received: true, outcome: "failed" }), {
+				reason,
+				attempt: recorded[0]?.attempts,
+				...describeError(error),
+			});
 		}
 
-		const [recorded, ...changed] = results as [{ status: WebhookEventStatus }[], ...unknown[][]];
+		const [recorded, ...changed] = results as [Recorded[], ...unknown[][]];
 		if (recorded.length === 0) return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
+		const attempt = recorded[0]?.attempts ?? 1;
+		const attemptField = attempt > 1 ? { attempt } : {};
 		switch (meaning.kind) {
 			case "apply": {
 				if (recorded[0]?.status === "unmatched") {
-					return finish("warn", "unmatched", json(200, { received: true, outcome: "unmatched" }));
+					return finish("warn", "unmatched", json(200, { received: true, outcome: "unmatched" }), attemptField);
 				}
-				const outcome = changed.some((rows) => rows.length > 0) ? "applied" : "stale";
-				return finish("info", outcome, json(200, { received: true, outcome }));
+				const outcome = changed.some((rows) => Array.isArray(rows) && rows.length > 0) ? "applied" : "stale";
+				return finish("info", outcome, json(200, { received: true, outcome }), attemptField);
 			}
 			case "ignore":
-				return finish("info", "ignored", json(200, { received: true, outcome: "ignored" }));
+				return finish("info", "ignored", json(200, { received: true, outcome: "ignored" }), {
+					...attemptField,
+					...(meaning.reason ? { reason: meaning.reason } : {}),
+				});
 			case "fail":
-				return finish("error", "failed", json(200, { received: true, outcome: "failed" }), { reason: meaning.reason });
+				return finish("error", "failed", json(200, { received: true, outcome: "failed" }), {
+					...attemptField,
+					reason: meaning.reason,
+				});
 		}
 	} catch (error) {
 		if (error instanceof Rejected) {
@@ -138,6 +180,38 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 				...describeError(error),
 			},
 		);
+	}
+}
+
+/** Ledger keys longer than this (or holding what Postgres cannot store) are replaced by their digest. */
+const MAX_KEY_LENGTH = 255;
+
+/** The ledger's key for an event id: the id itself, or `id-sha256:<hex>` when a btree index or text cannot hold it. */
+async function ledgerKey(id: string | undefined): Promise<string | undefined> {
+	if (id === undefined) return undefined;
+	if (id.length <= MAX_KEY_LENGTH && isStorableText(id)) return id;
+	return `id-sha256:${await sha256Hex(new TextEncoder().encode(id))}`;
+}
+
+/**
+ * The provider's reading of the event. Our code throwing on a signed event (a time it cannot turn into
+ * a Date, say) is deterministic: the event is recorded `failed`, never answered as an outage.
+ */
+function interpretSafely(
+	provider: WebhookProvider,
+	payload: unknown,
+	verification: Extract<Verification, { ok: true }>,
+	env: Env,
+): Interpretation {
+	try {
+		return provider.interpret(payload, verification, env);
+	} catch (error) {
+		return {
+			kind: "fail",
+			eventId: verification.deliveryId ?? claimed(payload, "id"),
+			eventType: claimed(payload, "type") ?? "unknown",
+			reason: `internal error while reading the event: ${error instanceof Error ? error.name : typeof error}`,
+		};
 	}
 }
 

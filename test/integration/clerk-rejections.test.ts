@@ -140,10 +140,11 @@ describe("when the database cannot record the event", () => {
 	describe("and fails halfway through", () => {
 		const doomedUser = uniqueId("user_doomed");
 		beforeAll(async () => {
-			// A real database-side failure on the second statement of the batch: the users write.
+			// A real database-side failure on the second statement of the batch (the users write), in a
+			// transient class: 40001 serialization_failure, which a retry can outlive.
 			await testDb().execute(
 				sql.raw(`create or replace function fail_doomed_user() returns trigger language plpgsql as $$
-					begin if new.id = '${doomedUser}' then raise exception 'injected failure'; end if; return new; end $$`),
+					begin if new.id = '${doomedUser}' then raise exception 'injected failure' using errcode = '40001'; end if; return new; end $$`),
 			);
 			await testDb().execute(
 				sql.raw(
@@ -159,7 +160,7 @@ describe("when the database cannot record the event", () => {
 			const eventId = uniqueId("msg");
 			const delivered = await deliver(clerkRequest(userEvent("user.created", doomedUser, T0), { id: eventId }));
 			expect(delivered.status).toBe(503);
-			expect(webhookLine(delivered)).toMatchObject({ reason: "database_unavailable", error_code: "P0001" });
+			expect(webhookLine(delivered)).toMatchObject({ reason: "database_unavailable", error_code: "40001" });
 			await expectNothingWritten(eventId, doomedUser);
 		});
 	});

@@ -19,7 +19,12 @@ it("answers 503 when the database is unreachable, with the cause in the log only
 	expect(delivered.body).toEqual({ ok: false, database: "down" });
 	expect(delivered.databaseRequests).toEqual(["http://localhost:9/sql"]); // through the driver, to the network
 	expect(delivered.logs).toEqual([
-		{ level: "error", message: "health check failed", error: expect.stringContaining("Error connecting to database") },
+		{
+			level: "error",
+			message: "health check failed",
+			error: expect.stringContaining("Error connecting to database"),
+			error_class: "NeonDbError",
+		},
 	]);
 });
 

@@ -363,11 +363,13 @@ describe("signatures and rejections", () => {
 		]);
 	});
 
-	it("a body without an event id is recorded once, keyed by its digest", async () => {
+	it("a body without an event id is recorded once, keyed by its digest; a redelivery is a second attempt", async () => {
 		const body = JSON.stringify({ object: "event", note: uniqueId("broken") });
 		const first = await send(body);
 		const again = await send(body);
-		expect([first.body.outcome, again.body.outcome]).toEqual(["failed", "duplicate"]);
-		expect(webhookLine(first).event_id).toMatch(/^sha256:[0-9a-f]{64}$/);
+		expect([first.body.outcome, again.body.outcome]).toEqual(["failed", "failed"]);
+		const eventId = webhookLine(first).event_id;
+		expect(eventId).toMatch(/^sha256:[0-9a-f]{64}$/);
+		expect(webhookLine(again)).toMatchObject({ event_id: eventId, attempt: 2 });
 	});
 });

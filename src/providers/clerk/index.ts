@@ -1,46 +1,60 @@
 /**
  * @module providers/clerk
  * Clerk user sync: user.created / user.updated upsert the user (newest snapshot wins),
- * user.deleted leaves a tombstone. Deliveries are signed with Standard Webhooks (Svix);
+ * user.deleted leaves a tombstone and erases the user's personal data from the ledger (src/privacy.ts);
+ * other types are recorded `ignored`, whatever their shape. Deliveries are signed with Standard Webhooks (Svix);
  * the secret is CLERK_WEBHOOK_SIGNING_SECRET. The event id is the `svix-id` header.
  */
 import { tombstoneUser, upsertUser } from "../../domain/users";
-import { claimed, unreadable } from "../../validation";
+import { erasePersonalData } from "../../privacy";
+import { unreadable } from "../../validation";
 import type { Interpretation, WebhookProvider } from "../../webhooks/provider";
 import { verifyWithStandardWebhooks } from "../../webhooks/standard-webhooks-provider";
-import { clerkDeletedUser, clerkEnvelope, clerkUser, toUserSnapshot } from "./payload";
+import { clerkDeletedUser, clerkEnvelope, clerkSubject, clerkType, clerkUser, toUserSnapshot } from "./payload";
+
+const handledTypes = new Set(["user.created", "user.updated", "user.deleted"]);
 
 function interpret(payload: unknown, eventId: string, sentAtSeconds: number): Interpretation {
+	const typed = clerkType.safeParse(payload);
+	if (!typed.success) return unreadable(eventId, "unknown", typed.error, "envelope: ");
+	const { type } = typed.data;
+	const subjectUserId = clerkSubject(type, (payload as { data?: unknown }).data);
+	if (!handledTypes.has(type)) return { kind: "ignore", eventId, eventType: type, subjectUserId };
 	const envelope = clerkEnvelope.safeParse(payload);
-	if (!envelope.success)
-		return unreadable(eventId, claimed(payload, "type") ?? "unknown", envelope.error, "envelope: ");
-	const { type, data } = envelope.data;
+	if (!envelope.success) return { ...unreadable(eventId, type, envelope.error, "envelope: "), subjectUserId };
+	const { data } = envelope.data;
 	const eventAt = new Date(envelope.data.timestamp ?? sentAtSeconds * 1000);
 	switch (type) {
 		case "user.created":
 		case "user.updated": {
 			const user = clerkUser.safeParse(data);
-			if (!user.success) return unreadable(eventId, type, user.error);
+			if (!user.success) return { ...unreadable(eventId, type, user.error), subjectUserId };
 			const snapshot = toUserSnapshot(user.data);
 			return {
 				kind: "apply",
 				eventId,
 				eventType: type,
+				subjectUserId,
 				changes: (db, isNew) => [upsertUser(db, snapshot, eventAt, isNew)],
 			};
 		}
 		case "user.deleted": {
 			const user = clerkDeletedUser.safeParse(data);
-			if (!user.success) return unreadable(eventId, type, user.error);
+			if (!user.success) return { ...unreadable(eventId, type, user.error), subjectUserId };
 			return {
 				kind: "apply",
 				eventId,
 				eventType: type,
-				changes: (db, isNew) => [tombstoneUser(db, user.data.id, eventAt, isNew)],
+				subjectUserId,
+				// The tombstone first, then its personal data leaves the ledger in the same transaction.
+				changes: (db, isNew) => [
+					tombstoneUser(db, user.data.id, eventAt, isNew),
+					erasePersonalData(db, user.data.id, isNew),
+				],
 			};
 		}
 		default:
-			return { kind: "ignore", eventId, eventType: type };
+			return { kind: "ignore", eventId, eventType: type, subjectUserId };
 	}
 }
 

@@ -6,38 +6,49 @@
  */
 import * as z from "zod/mini";
 import type { UserSnapshot } from "../../domain/users";
+import { storableId, storableText, unixMillis } from "../../validation";
+
+/** The first thing read: the event's type. Only a type we handle has its shape checked. */
+export const clerkType = z.object({ type: z.string().check(z.minLength(1)) });
 
 /** Clerk's event envelope; `timestamp` is in milliseconds. */
 export const clerkEnvelope = z.object({
-	type: z.string().check(z.minLength(1)),
-	timestamp: z.optional(z.int().check(z.nonnegative())),
+	type: z.string(),
+	timestamp: z.optional(unixMillis),
 	data: z.unknown(),
 });
 
 const emailAddress = z.object({
 	id: z.string(),
-	email_address: z.string(),
+	email_address: storableText,
 	verification: z.nullish(z.object({ status: z.string() })),
 });
 
 /** `data` of user.created / user.updated (times in milliseconds). */
 export const clerkUser = z.object({
-	id: z.string().check(z.minLength(1)),
+	id: storableId,
 	email_addresses: z.array(emailAddress),
 	primary_email_address_id: z.nullish(z.string()),
-	first_name: z.nullish(z.string()),
-	last_name: z.nullish(z.string()),
-	username: z.nullish(z.string()),
-	image_url: z.nullish(z.string()),
-	created_at: z.int().check(z.nonnegative()),
-	updated_at: z.int().check(z.nonnegative()),
+	first_name: z.nullish(storableText),
+	last_name: z.nullish(storableText),
+	username: z.nullish(storableText),
+	image_url: z.nullish(storableText),
+	created_at: unixMillis,
+	updated_at: unixMillis,
 });
 
 /** `data` of user.deleted. */
 export const clerkDeletedUser = z.object({
-	id: z.string().check(z.minLength(1)),
+	id: storableId,
 	deleted: z.literal(true),
 });
+
+/** The user an event is about, for the ledger: `data.id` of a user event, else `data.user_id` (sessions). */
+export function clerkSubject(type: string, data: unknown): string | undefined {
+	const fields = (data ?? {}) as Record<string, unknown>;
+	const id = type.startsWith("user.") ? fields.id : fields.user_id;
+	return storableId.safeParse(id).success ? (id as string) : undefined;
+}
 
 export function toUserSnapshot(user: z.infer<typeof clerkUser>): UserSnapshot {
 	const primary = user.email_addresses.find((address) => address.id === user.primary_email_address_id);

@@ -3,13 +3,16 @@
  * Stripe: payments move orders, invoices and subscription events move subscriptions. Deliveries are
  * signed with `Stripe-Signature` (secret STRIPE_WEBHOOK_SECRET); the event id is the body's `id`.
  * Types we do not handle are acknowledged and recorded as ignored (Stripe disables endpoints that
- * answer 4xx to them).
+ * answer 4xx to them), as are events of connected accounts not listed in STRIPE_CONNECT_ACCOUNTS.
  */
+
+import type { SQL } from "drizzle-orm";
+import { stripeCustomerUser } from "../../privacy";
 import { stripeKeys, verifyStripeSignature } from "../../signatures/stripe";
-import { claimed, unreadable } from "../../validation";
+import { claimed, storableId, unreadable } from "../../validation";
 import { type Interpretation, type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
 import { billingEventTypes, interpretBilling } from "./billing";
-import { stripeEnvelope } from "./payload";
+import { stripeEnvelope, stripeType } from "./payload";
 import { interpretPayment, paymentEventTypes } from "./payments";
 
 const rejections = {
@@ -30,16 +33,55 @@ function verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: num
 	});
 }
 
-function interpret(payload: unknown): Interpretation {
-	const envelope = stripeEnvelope.safeParse(payload);
-	if (!envelope.success) {
-		return unreadable(claimed(payload, "id"), claimed(payload, "type") ?? "unknown", envelope.error, "envelope: ");
-	}
-	const { id, type, created, data } = envelope.data;
-	const event = { id, type, eventAt: new Date(created * 1000), object: data.object };
-	if (paymentEventTypes.has(type)) return interpretPayment(event);
-	if (billingEventTypes.has(type)) return interpretBilling(event);
-	return { kind: "ignore", eventId: id, eventType: type };
+/** The connected accounts whose events apply (STRIPE_CONNECT_ACCOUNTS, separated by spaces or commas). */
+function connectAccounts(env: Env): Set<string> {
+	return new Set((env.STRIPE_CONNECT_ACCOUNTS ?? "").split(/[\s,]+/).filter(Boolean));
 }
 
-export const stripe: WebhookProvider = { name: "stripe", verify, interpret };
+const storable = (value: unknown): string | null => (storableId.safeParse(value).success ? (value as string) : null);
+
+/**
+ * The shop user any Stripe event is about, best effort, for the ledger (src/privacy.ts): its object's
+ * `metadata.user_id`, else the user linked to its customer (a Customer object is its own customer).
+ * The handled types name their subject more precisely (an order's buyer).
+ */
+function subjectOf(payload: unknown): SQL | undefined {
+	const object = (payload as { data?: { object?: Record<string, unknown> } } | null)?.data?.object;
+	if (!object || typeof object !== "object") return undefined;
+	const metadata = (object.metadata ?? {}) as Record<string, unknown>;
+	const userId = storable(metadata.user_id) ?? storable(metadata.clerk_user_id);
+	const customer =
+		object.object === "customer"
+			? storable(object.id)
+			: (storable(object.customer) ?? storable((object.customer as { id?: unknown } | null)?.id));
+	return userId || customer ? stripeCustomerUser(userId, customer) : undefined;
+}
+
+/**
+ * Type first, then Connect, then shape: a type we do not handle (a v2 thin event, say) is `ignored`
+ * whatever its shape, and so is an event of a connected account (`account`) not listed in
+ * STRIPE_CONNECT_ACCOUNTS, so that its metadata can never move one of the platform's own orders.
+ */
+function interpret(payload: unknown, env: Env): Interpretation {
+	const eventId = claimed(payload, "id");
+	const subjectUserId = subjectOf(payload);
+	const typed = stripeType.safeParse(payload);
+	if (!typed.success) return { ...unreadable(eventId, "unknown", typed.error, "envelope: "), subjectUserId };
+	const { type } = typed.data;
+	if (!paymentEventTypes.has(type) && !billingEventTypes.has(type))
+		return { kind: "ignore", eventId, eventType: type, subjectUserId };
+	const account = (payload as { account?: unknown }).account;
+	if (account !== undefined && account !== null && !(typeof account === "string" && connectAccounts(env).has(account)))
+		return { kind: "ignore", eventId, eventType: type, reason: "connect_account_not_listed", subjectUserId };
+	const envelope = stripeEnvelope.safeParse(payload);
+	if (!envelope.success) return { ...unreadable(eventId, type, envelope.error, "envelope: "), subjectUserId };
+	const { id, created, data } = envelope.data;
+	const event = { id, type, eventAt: new Date(created * 1000), object: data.object };
+	return paymentEventTypes.has(type) ? interpretPayment(event) : interpretBilling(event);
+}
+
+export const stripe: WebhookProvider = {
+	name: "stripe",
+	verify,
+	interpret: (payload, _verified, env) => interpret(payload, env),
+};

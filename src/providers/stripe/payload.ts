@@ -6,36 +6,50 @@
  * Expandable references arrive as an id or as the expanded object; both are read as the id.
  */
 import * as z from "zod/mini";
+import { storableId, storableText, storableValue, unixSeconds } from "../../validation";
 
 /** An expandable reference: `"cus_123"` or `{ id: "cus_123", … }`. */
 const reference = z.nullish(
 	z.pipe(
-		z.union([z.string(), z.looseObject({ id: z.string() })]),
+		z.union([storableId, z.looseObject({ id: storableId })]),
 		z.transform((value) => (typeof value === "string" ? value : value.id)),
 	),
 );
-const metadata = z.nullish(z.record(z.string(), z.string()));
+/** A metadata value, used to find a row. */
+const metadataValue = z.optional(storableValue);
+/** Only the keys we read: the shop's own keys are the shop's business (and never echoed in a reason). */
+const metadata = z.nullish(
+	z.looseObject({ order_id: metadataValue, user_id: metadataValue, clerk_user_id: metadataValue }),
+);
 
-/** Every Stripe event: `created` is in unix seconds. */
+/** The first thing read: the event's type (and its id, when readable). Only a type we handle has its shape checked. */
+export const stripeType = z.object({ type: z.string().check(z.minLength(1)) });
+
+/** Every Stripe (v1 snapshot) event: `created` is in unix seconds. */
 export const stripeEnvelope = z.object({
-	id: z.string().check(z.minLength(1)),
-	type: z.string().check(z.minLength(1)),
-	created: z.int().check(z.nonnegative()),
+	id: storableId,
+	type: z.string(),
+	created: unixSeconds,
+	account: z.nullish(z.string()),
 	data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
 export const paymentIntent = z.object({
-	id: z.string(),
+	id: storableId,
 	metadata,
 	last_payment_error: z.nullish(
-		z.object({ code: z.nullish(z.string()), decline_code: z.nullish(z.string()), message: z.nullish(z.string()) }),
+		z.object({
+			code: z.nullish(storableText),
+			decline_code: z.nullish(storableText),
+			message: z.nullish(storableText),
+		}),
 	),
-	cancellation_reason: z.nullish(z.string()),
+	cancellation_reason: z.nullish(storableText),
 });
 
 export const checkoutSession = z.object({
-	id: z.string(),
-	client_reference_id: z.nullish(z.string()),
+	id: storableId,
+	client_reference_id: z.nullish(storableId),
 	metadata,
 	payment_intent: reference,
 	payment_status: z.string(),
@@ -43,7 +57,7 @@ export const checkoutSession = z.object({
 });
 
 export const charge = z.object({
-	id: z.string(),
+	id: storableId,
 	amount: z.int(),
 	amount_refunded: z.int(),
 	payment_intent: reference,
@@ -51,7 +65,7 @@ export const charge = z.object({
 });
 
 export const invoice = z.object({
-	id: z.string(),
+	id: storableId,
 	customer: reference,
 	subscription: reference,
 	parent: z.nullish(z.object({ subscription_details: z.nullish(z.object({ subscription: reference })) })),
@@ -68,19 +82,19 @@ export const invoice = z.object({
 });
 
 const subscriptionItem = z.object({
-	current_period_end: z.nullish(z.int()),
-	price: z.nullish(z.object({ id: z.string() })),
-	plan: z.nullish(z.object({ id: z.string() })),
+	current_period_end: z.nullish(unixSeconds),
+	price: z.nullish(z.object({ id: storableId })),
+	plan: z.nullish(z.object({ id: storableId })),
 });
 
 export const subscription = z.object({
-	id: z.string(),
+	id: storableId,
 	customer: reference,
-	status: z.string(),
+	status: storableId,
 	items: z.optional(z.object({ data: z.array(subscriptionItem) })),
-	current_period_end: z.nullish(z.int()),
+	current_period_end: z.nullish(unixSeconds),
 	cancel_at_period_end: z.nullish(z.boolean()),
-	canceled_at: z.nullish(z.int()),
+	canceled_at: z.nullish(unixSeconds),
 	metadata,
 });
 

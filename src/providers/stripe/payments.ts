@@ -27,8 +27,16 @@ export interface StripeEvent {
 	object: Record<string, unknown>;
 }
 
+/** An event about an order; the order's buyer is the event's subject in the ledger (src/privacy.ts). */
 function orderEvent(event: StripeEvent, ref: OrderReference, changes: ChangeBuilder): Interpretation {
-	return { kind: "apply", eventId: event.id, eventType: event.type, target: orderExists(ref), changes };
+	return {
+		kind: "apply",
+		eventId: event.id,
+		eventType: event.type,
+		target: orderExists(ref),
+		subjectUserId: orderBuyer(ref),
+		changes,
+	};
 }
 
 /** The decline reason kept on a cancelled order: machine code first, then Stripe's message. */
