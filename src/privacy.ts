@@ -50,8 +50,9 @@ function scalarsOf(object: SQL): SQL {
 export function skeletonOf(payload: SQL): SQL {
 	const data = sql`(${payload}) -> 'data'`;
 	const object = sql`(${payload}) -> 'data' -> 'object'`;
+	const nested = sql`case when jsonb_typeof(${object}) = 'object' then jsonb_build_object('object', ${scalarsOf(object)}) else '{}'::jsonb end`;
 	return sql`jsonb_strip_nulls(coalesce(${scalarsOf(payload)}, '{}'::jsonb) || jsonb_build_object('data',
-		coalesce(${scalarsOf(data)}, '{}'::jsonb) || jsonb_build_object('object', ${scalarsOf(object)})))`;
+		coalesce(${scalarsOf(data)}, '{}'::jsonb) || ${nested}))`;
 }
 
 /** True when the user is a tombstone: events about them are stored as skeletons. */
