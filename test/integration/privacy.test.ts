@@ -17,7 +17,7 @@ function personalUserEvent(type: "user.created" | "user.updated", userId: string
 	const event = userEvent(type, userId, at) as ReturnType<typeof userEvent> & Record<string, unknown>;
 	event.data.first_name = "Ada";
 	event.data.last_name = "Lovelace";
-	event.data.username = "ada1815";
+	(event.data as Record<string, unknown>).username = "ada1815";
 	for (const address of event.data.email_addresses) address.email_address = "ada@example.org";
 	event.event_attributes = { http_request: { client_ip: "203.0.113.7", user_agent: "Mozilla/5.0 (Ada's laptop)" } };
 	return event;
