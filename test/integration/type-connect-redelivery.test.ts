@@ -94,6 +94,7 @@ describe("a redelivery retries what did not succeed", () => {
 		const resent = await deliver(await stripeRequest(event));
 		expect(resent.body).toEqual({ received: true, outcome: "applied" });
 		expect(webhookLine(resent)).toMatchObject({ outcome: "applied", attempt: 2 });
+		expect(resent.databaseRequests).toHaveLength(1); // one round trip, as for a first delivery
 		expect((await orderRow(order.id))?.status).toBe("paid");
 		expect(await ledgerRows("stripe", event.id)).toMatchObject([{ status: "processed", attempts: 2 }]);
 
