@@ -12,6 +12,7 @@ import {
 	integer,
 	jsonb,
 	pgTable,
+	smallint,
 	text,
 	timestamp,
 	uniqueIndex,
@@ -59,7 +60,11 @@ export const webhookEvents = pgTable(
 	],
 );
 
-/** Shop users mirrored from Clerk. A deleted user stays as a tombstone so late events cannot revive it. */
+/**
+ * Shop users mirrored from Clerk. A deleted user stays as a tombstone (no snapshot column, times
+ * included) so late events cannot revive it. `last_event_at` / `last_event_id`: the event whose
+ * snapshot the row holds (for a tombstone, the earliest deletion); see src/domain/users.ts.
+ */
 export const users = pgTable(
 	"users",
 	{
@@ -74,6 +79,7 @@ export const users = pgTable(
 		updatedAt: instant("updated_at"),
 		deletedAt: instant("deleted_at"),
 		lastEventAt: instant("last_event_at"),
+		lastEventId: text("last_event_id"),
 		stripeCustomerId: text("stripe_customer_id"),
 	},
 	(table) => [
@@ -109,10 +115,17 @@ export const orders = pgTable(
 		stripeCheckoutSessionId: text("stripe_checkout_session_id"),
 		createdAt: instant("created_at").notNull().defaultNow(),
 		paidAt: instant("paid_at"),
+		/** With `payment_error`: set only while the order is `cancelled`, from its latest failure. */
 		cancelledAt: instant("cancelled_at"),
 		refundedAt: instant("refunded_at"),
 		paymentError: text("payment_error"),
-		lastStripeEventAt: instant("last_stripe_event_at"),
+		/**
+		 * Whether the linked checkout session (`stripe_checkout_session_id`, chosen by the precedence in
+		 * src/domain/orders.ts) paid, and its payment intent, which `stripe_payment_intent_id` takes
+		 * unless the shop set one.
+		 */
+		stripeCheckoutPaid: boolean("stripe_checkout_paid").notNull().default(false),
+		stripeCheckoutPaymentIntentId: text("stripe_checkout_payment_intent_id"),
 	},
 	(table) => [
 		index("orders_user_id_idx").on(table.userId),
@@ -133,7 +146,17 @@ export const subscriptions = pgTable(
 		currentPeriodEnd: instant("current_period_end"),
 		cancelAtPeriodEnd: boolean("cancel_at_period_end"),
 		canceledAt: instant("canceled_at"),
+		/**
+		 * The key of the event whose `status` is stored, the greatest of all: its time (so also the
+		 * newest event's time), its rank (src/domain/subscriptions.ts) and its id.
+		 */
 		lastStripeEventAt: instant("last_stripe_event_at"),
+		statusEventRank: smallint("status_event_rank"),
+		statusEventId: text("status_event_id"),
+		/** The key of the `customer.subscription.*` snapshot whose fields (price, period, cancellation) are stored. */
+		snapshotEventAt: instant("snapshot_event_at"),
+		snapshotEventRank: smallint("snapshot_event_rank"),
+		snapshotEventId: text("snapshot_event_id"),
 	},
 	(table) => [
 		index("subscriptions_user_id_idx").on(table.userId),

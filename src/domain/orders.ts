@@ -1,15 +1,23 @@
 /**
  * @module domain/orders
- * Payment changes to orders, safe in any delivery order and under duplicates. The rules converge on
- * the same final state whatever order the events arrive in:
- * - a successful payment moves `pending`/`cancelled` to `paid`; it never moves an order back from a
- *   refund or a shipment (then it only fills `paid_at`);
- * - a failure or cancellation moves only an unpaid order, and only if no newer Stripe event was applied;
- * - a refund applies from any state when it refunds more than recorded (amounts only grow).
- * Every statement changes nothing unless `onlyIf` holds (the pipeline passes "this event is new")
- * and returns a row only when it changed the order.
+ * Payment changes to orders. Every column is a function of the set of events received, never of
+ * their order (ties included), and a repeated event changes nothing. With S the successes, F the
+ * failures and cancellations, R the refunds and C the checkout sessions seen:
+ * - `status`: `refunded` if some refund was whole, else `partially_refunded` if any R (a shipped,
+ *   delivered or delivery_exception order keeps its shipping status), else `paid` if any S, else
+ *   `cancelled` if any F, else `pending`;
+ * - `paid_at`: the earliest success;
+ * - `cancelled_at`, `payment_error`: only while `cancelled`, from the latest failure (same second:
+ *   the greater reason under `COLLATE "C"`);
+ * - `amount_refunded`: the greatest refunded amount; `refunded_at`: the earliest refund of that amount;
+ * - the checkout session: a paid one before an unpaid one, then the least session id, then one with
+ *   a payment intent, then the least payment intent id; its payment intent becomes the order's unless
+ *   the shop set one (or another order holds it).
+ * Each function returns one statement that changes nothing unless `onlyIf` holds (the pipeline
+ * passes "this event is new") and returns a row only when it changed the order.
  */
 import { type SQL, sql } from "drizzle-orm";
+import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
 import { orders } from "../db/schema";
 
@@ -41,47 +49,73 @@ export function orderExists(ref: OrderReference): SQL {
 	return sql`${referencedOrderId(ref)} is not null`;
 }
 
+type OrderColumn = keyof typeof orders.$inferSelect;
+
 const unpaid = sql`${orders.status} in ('pending', 'cancelled')`;
+const shipping = sql`${orders.status} in ('shipped', 'delivered', 'delivery_exception')`;
 /** A Date as a typed parameter, for use inside SQL expressions. */
 const instant = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-const laterStripeEvent = (eventAt: Date) => sql`greatest(${orders.lastStripeEventAt}, ${instant(eventAt)})`;
+const text = (value: string | null) => sql`${value}::text`;
 
-/** Payment succeeded: `paid` (from pending or cancelled), `paid_at` filled once. */
-export function markOrderPaid(db: Database, ref: OrderReference, eventAt: Date, onlyIf: SQL) {
+/**
+ * Updates the referenced order to `next` (column → expression of the current row), only when
+ * `applies` and `onlyIf` hold and something would change: a no-op returns no row.
+ */
+function updateOrder(
+	db: Database,
+	ref: OrderReference,
+	next: Partial<Record<OrderColumn, SQL>>,
+	applies: SQL,
+	onlyIf: SQL,
+) {
+	const columns = Object.keys(next).map((key) => orders[key as OrderColumn] as PgColumn);
+	const values = Object.values(next) as SQL[];
+	const changes = sql`row(${sql.join(columns, sql`, `)}) is distinct from row(${sql.join(values, sql`, `)})`;
 	return db
 		.update(orders)
-		.set({
-			status: sql`case when ${unpaid} then 'paid' else ${orders.status} end`,
-			paidAt: sql`coalesce(${orders.paidAt}, ${instant(eventAt)})`,
-			cancelledAt: sql`case when ${unpaid} then null else ${orders.cancelledAt} end`,
-			paymentError: sql`case when ${unpaid} then null else ${orders.paymentError} end`,
-			lastStripeEventAt: laterStripeEvent(eventAt),
-		})
-		.where(sql`${orders.id} = ${referencedOrderId(ref)} and (${unpaid} or ${orders.paidAt} is null) and ${onlyIf}`)
+		.set(next)
+		.where(sql`${orders.id} = ${referencedOrderId(ref)} and ${applies} and ${changes} and ${onlyIf}`)
 		.returning({ id: orders.id });
 }
 
-/** Payment failed or was abandoned: `cancelled` with the reason, unless paid or a newer event was applied. */
+/** Payment succeeded: `paid` (from pending or cancelled), `paid_at` the earliest success. */
+export function markOrderPaid(db: Database, ref: OrderReference, eventAt: Date, onlyIf: SQL) {
+	return updateOrder(
+		db,
+		ref,
+		{
+			status: sql`case when ${unpaid} then 'paid' else ${orders.status} end`,
+			paidAt: sql`least(${orders.paidAt}, ${instant(eventAt)})`,
+			// Only a cancelled order has them, and a paid order is never cancelled again.
+			cancelledAt: sql`null::timestamptz`,
+			paymentError: sql`null::text`,
+		},
+		sql`true`,
+		onlyIf,
+	);
+}
+
+/** Payment failed or was abandoned: `cancelled` with the latest failure's time and reason, unless paid. */
 export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, reason: string, onlyIf: SQL) {
-	return db
-		.update(orders)
-		.set({
-			status: "cancelled",
-			cancelledAt: eventAt,
-			paymentError: reason,
-			lastStripeEventAt: laterStripeEvent(eventAt),
-		})
-		.where(
-			sql`${orders.id} = ${referencedOrderId(ref)} and ${unpaid}
-				and (${orders.lastStripeEventAt} is null or ${orders.lastStripeEventAt} <= ${instant(eventAt)}) and ${onlyIf}`,
-		)
-		.returning({ id: orders.id });
+	const later = sql`(${orders.cancelledAt} is null or (${orders.cancelledAt}, ${orders.paymentError} collate "C") < (${instant(eventAt)}, ${text(reason)}))`;
+	return updateOrder(
+		db,
+		ref,
+		{
+			status: sql`'cancelled'::text`,
+			cancelledAt: sql`case when ${later} then ${instant(eventAt)} else ${orders.cancelledAt} end`,
+			paymentError: sql`case when ${later} then ${text(reason)} else ${orders.paymentError} end`,
+		},
+		unpaid,
+		onlyIf,
+	);
 }
 
 /**
- * Money went back: `refunded` when the whole charge was, else `partially_refunded` (a shipped or
- * delivered order keeps its shipping status on a partial refund). Applies only when more is refunded
- * than recorded, so late or repeated refund events change nothing.
+ * Money went back: `refunded` when the whole charge was, else `partially_refunded` (a refunded
+ * order stays refunded; a shipped, delivered or delivery_exception one keeps its shipping status).
+ * `amount_refunded` only grows (refund events carry the charge's cumulative amount); a refund of
+ * nothing changes nothing.
  */
 export function refundOrder(
 	db: Database,
@@ -90,43 +124,60 @@ export function refundOrder(
 	refund: { amountRefunded: number; whole: boolean },
 	onlyIf: SQL,
 ) {
-	return db
-		.update(orders)
-		.set({
-			status: sql`case
-				when ${refund.whole} then 'refunded'
-				when ${orders.status} in ('shipped', 'delivered', 'delivery_exception') then ${orders.status}
-				else 'partially_refunded' end`,
-			amountRefunded: refund.amountRefunded,
-			refundedAt: eventAt,
-			lastStripeEventAt: laterStripeEvent(eventAt),
-		})
-		.where(
-			sql`${orders.id} = ${referencedOrderId(ref)} and ${orders.amountRefunded} < ${refund.amountRefunded} and ${onlyIf}`,
-		)
-		.returning({ id: orders.id });
+	const amount = sql`${refund.amountRefunded}::bigint`;
+	return updateOrder(
+		db,
+		ref,
+		{
+			status: refund.whole
+				? sql`'refunded'::text`
+				: sql`case when ${orders.status} = 'refunded' or ${shipping} then ${orders.status} else 'partially_refunded' end`,
+			amountRefunded: sql`greatest(${orders.amountRefunded}, ${amount})`,
+			refundedAt: sql`case
+				when ${amount} > ${orders.amountRefunded} then ${instant(eventAt)}
+				when ${amount} = ${orders.amountRefunded} then least(${orders.refundedAt}, ${instant(eventAt)})
+				else ${orders.refundedAt} end`,
+			cancelledAt: sql`null::timestamptz`,
+			paymentError: sql`null::text`,
+		},
+		sql`${amount} > 0`,
+		onlyIf,
+	);
 }
 
-/** Records the checkout session and payment intent on the order, where not yet known. */
+/**
+ * Links a checkout session (and its payment intent) to the order when it comes before the linked
+ * one: a paid session first, then the least session id, then one with a payment intent, then the
+ * least payment intent id. The order's payment intent follows the linked session's, unless the shop
+ * set its own (one that differs from the previously linked session's); a payment intent already
+ * linked to another order stays there (it is unique), and the order gets none.
+ */
 export function linkOrderToCheckout(
 	db: Database,
 	ref: OrderReference,
-	link: { checkoutSessionId: string; paymentIntentId: string | null },
-	eventAt: Date,
+	link: { checkoutSessionId: string; paymentIntentId: string | null; paid: boolean },
 	onlyIf: SQL,
 ) {
-	// A payment intent already linked to another order stays there (it is unique).
-	const paymentIntent = sql`case when not exists (select 1 from ${orders} other where other.stripe_payment_intent_id = ${link.paymentIntentId}) then ${link.paymentIntentId} end`;
-	return db
-		.update(orders)
-		.set({
-			stripeCheckoutSessionId: sql`coalesce(${orders.stripeCheckoutSessionId}, ${link.checkoutSessionId})`,
-			stripePaymentIntentId: sql`coalesce(${orders.stripePaymentIntentId}, ${paymentIntent})`,
-			lastStripeEventAt: laterStripeEvent(eventAt),
-		})
-		.where(
-			sql`${orders.id} = ${referencedOrderId(ref)} and ${onlyIf} and (${orders.stripeCheckoutSessionId} is null
-				or (${orders.stripePaymentIntentId} is null and ${link.paymentIntentId}::text is not null))`,
-		)
-		.returning({ id: orders.id });
+	const session = text(link.checkoutSessionId);
+	const intent = text(link.paymentIntentId);
+	const paid = sql`${link.paid}::boolean`;
+	const before = sql`(${orders.stripeCheckoutSessionId} is null
+		or (${paid} and not ${orders.stripeCheckoutPaid})
+		or (${paid} = ${orders.stripeCheckoutPaid} and (${session} < ${orders.stripeCheckoutSessionId} collate "C"
+			or (${session} = ${orders.stripeCheckoutSessionId} and ${intent} is not null
+				and (${orders.stripeCheckoutPaymentIntentId} is null or ${intent} < ${orders.stripeCheckoutPaymentIntentId} collate "C")))))`;
+	const free = sql`not exists (select 1 from ${orders} other where other.stripe_payment_intent_id = ${intent} and other.id <> ${orders.id})`;
+	const ours = sql`(${orders.stripePaymentIntentId} is null or ${orders.stripePaymentIntentId} = ${orders.stripeCheckoutPaymentIntentId})`;
+	return updateOrder(
+		db,
+		ref,
+		{
+			stripeCheckoutSessionId: session,
+			stripeCheckoutPaid: paid,
+			stripeCheckoutPaymentIntentId: intent,
+			stripePaymentIntentId: sql`case when ${ours} then (case when ${free} then ${intent} end) else ${orders.stripePaymentIntentId} end`,
+		},
+		before,
+		onlyIf,
+	);
 }

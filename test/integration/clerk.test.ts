@@ -35,6 +35,7 @@ describe("user.created", () => {
 			updatedAt: new Date(T0),
 			deletedAt: null,
 			lastEventAt: new Date(event.timestamp),
+			lastEventId: eventId,
 			stripeCustomerId: null,
 		});
 		const [ledger] = await ledgerRows("clerk", eventId);

@@ -51,7 +51,7 @@ describe("payment intents", () => {
 
 		expect(delivered.status).toBe(200);
 		expect(delivered.body).toEqual({ received: true, outcome: "applied" });
-		expect(await orderRow(order.id)).toMatchObject({ status: "paid", paidAt: at(T), lastStripeEventAt: at(T) });
+		expect(await orderRow(order.id)).toMatchObject({ status: "paid", paidAt: at(T) });
 		expect(await ledgerRows("stripe", event.id)).toMatchObject([
 			{ status: "processed", eventType: "payment_intent.succeeded" },
 		]);

@@ -36,13 +36,15 @@ const statements: [string, (string | null)[]][] = [
 		`insert into orders (id, user_id, status, amount_total, amount_refunded, currency, stripe_payment_intent_id)
 		 select 'order_demo_' || n, 'user_demo_ada', 'pending', 4999, 0, 'usd', 'pi_demo_' || n from generate_series(1, 4) n
 		 on conflict (id) do update set status = 'pending', amount_refunded = 0, paid_at = null, cancelled_at = null,
-		   refunded_at = null, payment_error = null, last_stripe_event_at = null, stripe_checkout_session_id = null`,
+		   refunded_at = null, payment_error = null, stripe_checkout_session_id = null, stripe_checkout_paid = false,
+		   stripe_checkout_payment_intent_id = null`,
 		[],
 	],
 	[
 		`insert into subscriptions (id, user_id, stripe_customer_id, status, price_id, current_period_end, cancel_at_period_end)
 		 values ('sub_demo_1', 'user_demo_ada', 'cus_demo_ada', 'active', 'price_demo_pro', now() + interval '30 days', false)
-		 on conflict (id) do update set status = 'active', cancel_at_period_end = false, canceled_at = null, last_stripe_event_at = null`,
+		 on conflict (id) do update set status = 'active', cancel_at_period_end = false, canceled_at = null, last_stripe_event_at = null,
+		   status_event_rank = null, status_event_id = null, snapshot_event_at = null, snapshot_event_rank = null, snapshot_event_id = null`,
 		[],
 	],
 ];

@@ -35,7 +35,7 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 				eventId,
 				eventType: type,
 				subjectUserId,
-				changes: (db, isNew) => [upsertUser(db, snapshot, eventAt, isNew)],
+				changes: (db, isNew) => [upsertUser(db, snapshot, { id: eventId, at: eventAt }, isNew)],
 			};
 		}
 		case "user.deleted": {
@@ -48,7 +48,7 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 				subjectUserId,
 				// The tombstone first, then its personal data leaves the ledger in the same transaction.
 				changes: (db, isNew) => [
-					tombstoneUser(db, user.data.id, eventAt, isNew),
+					tombstoneUser(db, user.data.id, { id: eventId, at: eventAt }, isNew),
 					erasePersonalData(db, user.data.id, isNew),
 				],
 			};

@@ -24,7 +24,7 @@ function fromInvoice(event: StripeEvent): Interpretation {
 		eventId: event.id,
 		eventType: event.type,
 		subjectUserId: stripeCustomerUser(null, change.stripeCustomerId),
-		changes: (db, isNew) => [setSubscriptionStatus(db, change, event.eventAt, isNew)],
+		changes: (db, isNew) => [setSubscriptionStatus(db, change, event, isNew)],
 	};
 }
 
@@ -50,7 +50,7 @@ function fromSubscription(event: StripeEvent): Interpretation {
 		eventType: event.type,
 		subjectUserId: stripeCustomerUser(userId, snapshot.stripeCustomerId),
 		changes: (db, isNew) => {
-			const changes: [Change, ...Change[]] = [mirrorSubscription(db, snapshot, event.eventAt, isNew)];
+			const changes: [Change, ...Change[]] = [mirrorSubscription(db, snapshot, event, isNew)];
 			if (userId && snapshot.stripeCustomerId)
 				changes.push(linkStripeCustomer(db, userId, snapshot.stripeCustomerId, isNew));
 			return changes;

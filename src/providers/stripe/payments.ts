@@ -78,8 +78,8 @@ function fromCheckoutSession(event: StripeEvent): Interpretation {
 		(event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
 	const abandoned = event.type === "checkout.session.async_payment_failed" || event.type === "checkout.session.expired";
 	return orderEvent(event, ref, (db, isNew) => {
-		const link = { checkoutSessionId: session.id, paymentIntentId: session.payment_intent ?? null };
-		const changes: [Change, ...Change[]] = [linkOrderToCheckout(db, ref, link, event.eventAt, isNew)];
+		const link = { checkoutSessionId: session.id, paymentIntentId: session.payment_intent ?? null, paid };
+		const changes: [Change, ...Change[]] = [linkOrderToCheckout(db, ref, link, isNew)];
 		if (paid) changes.push(markOrderPaid(db, ref, event.eventAt, isNew));
 		if (abandoned)
 			changes.push(cancelOrder(db, ref, event.eventAt, event.type.replace("checkout.session.", "checkout_"), isNew));
