@@ -3,7 +3,9 @@
  * Subscriptions mirrored from Stripe. Every column is a function of the set of events received,
  * never of their order (ties included). Each event has a key: its time (Stripe's `created`, in
  * seconds), its rank (`eventRank`: for events of the same second) and its id under `COLLATE "C"`.
- * - `status` comes from the event with the greatest key of all (invoices and `customer.subscription.*`);
+ * - `status` comes from the event with the greatest key of all (invoices and `customer.subscription.*`),
+ *   except that a terminal status (`canceled`, `incomplete_expired`) beats every non-terminal one: a
+ *   late or same-second invoice never revives a canceled subscription;
  * - price, period end and cancellation come from the `customer.subscription.*` snapshot with the
  *   greatest key (an invoice carries none of them);
  * - `stripe_customer_id` and `user_id` are the least values (under `COLLATE "C"`) the events gave.
@@ -64,10 +66,22 @@ export function eventRank(type: string, status: string): number {
 
 type SubscriptionColumn = keyof typeof subscriptions.$inferSelect;
 
-/** The stored key (time, rank, id) is below the proposed one; a missing key is below every key. */
+/** Statuses Stripe never leaves: once an event says so, no event of any time undoes it. */
+export const terminalStatuses = ["canceled", "incomplete_expired"] as const;
+const terminal = (status: SQL | PgColumn) =>
+	sql`(${status} in (${sql.join(
+		terminalStatuses.map((s) => sql`${s}`),
+		sql`, `,
+	)}))`;
+
+/**
+ * The stored key is below the proposed one; a missing key is below every key. A key is (terminal,
+ * time, rank, id): an event with a terminal status beats every other, then the newest wins. Only
+ * snapshots carry a terminal status, so the stored status tells whether the stored snapshot is one.
+ */
 function proposedKeyWins(at: PgColumn, rank: PgColumn, id: PgColumn): SQL {
-	return sql`(${at} is null or (${at}, coalesce(${rank}, -1), coalesce(${id}, '') collate "C")
-		< (${proposed(at)}, ${proposed(rank)}, ${proposed(id)}))`;
+	return sql`(${at} is null or (${terminal(subscriptions.status)}, ${at}, coalesce(${rank}, -1), coalesce(${id}, '') collate "C")
+		< (${terminal(proposed(subscriptions.status))}, ${proposed(at)}, ${proposed(rank)}, ${proposed(id)}))`;
 }
 const statusWins = proposedKeyWins(
 	subscriptions.lastStripeEventAt,

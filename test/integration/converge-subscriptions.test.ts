@@ -111,6 +111,15 @@ describe("status and snapshot fields", () => {
 		]);
 	});
 
+	it("a terminal status is final: an invoice paid a second after the deletion leaves it canceled", async () => {
+		const runs = await everyOrder([
+			snapshot({ id: "d", type: "customer.subscription.deleted", status: "canceled", canceledAt: 0 }),
+			{ kind: "invoice", id: "i", at: 1, type: "invoice.paid" },
+			snapshot({ id: "u", type: "customer.subscription.updated", status: "active", at: 2, price: "price_b" }),
+		]);
+		expect(runs[0]?.row).toMatchObject({ status: "canceled", priceId: "price_a" });
+	});
+
 	it("an older invoice after a newer one is stale", async () => {
 		const { outcomes, row } = await run(
 			[
