@@ -26,6 +26,35 @@ export function toStorableText(value: string): string {
 // same characters inside a string) only makes the ledger keep the raw body as well.
 const extremeNumber = /[eE][+-]?0*\d{4}|\d{1000}/;
 
+// JSON.parse keeps the last of repeated keys, but jsonb parses every value: an escape jsonb refuses, or
+// nesting too deep, under a key that is repeated later reaches Postgres although the parsed value is
+// clean. So the text is checked too; a false alarm (the characters inside a string) only keeps the raw body.
+const unstorableEscape =
+	/\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
+
+/** True when the JSON `text` nests containers deeper than MAX_STORED_DEPTH (brackets inside strings aside). */
+function nestsTooDeep(text: string): boolean {
+	let depth = 0;
+	let inString = false;
+	for (let i = 0; i < text.length; i++) {
+		const c = text.charCodeAt(i);
+		if (inString) {
+			// a backslash escapes the next character
+			if (c === 0x5c) i++;
+			else if (c === 0x22) inString = false;
+		} else if (c === 0x22) inString = true;
+		else if (c === 0x5b || c === 0x7b) {
+			if (++depth > MAX_STORED_DEPTH) return true;
+		} else if (c === 0x5d || c === 0x7d) depth--;
+	}
+	return false;
+}
+
+/** What the text can hold that its parsed value does not show: a number beyond `numeric`, a hidden escape or depth. */
+function textNeedsCopy(text: string): boolean {
+	return extremeNumber.test(text) || unstorableEscape.test(text) || nestsTooDeep(text);
+}
+
 function needsCopy(value: unknown, depth: number): boolean {
 	if (typeof value === "string") return !isStorableText(value);
 	if (value === null || typeof value !== "object") return false;
@@ -61,6 +90,6 @@ export interface LedgerBody {
  * `force` makes the copy even when the body looks storable (after the database refused it).
  */
 export function ledgerBody(text: string, value: unknown, force = false): LedgerBody {
-	if (!force && !extremeNumber.test(text) && !needsCopy(value, 0)) return { payload: text, rawBody: null };
+	if (!force && !textNeedsCopy(text) && !needsCopy(value, 0)) return { payload: text, rawBody: null };
 	return { payload: JSON.stringify(storableCopy(value, 0)) ?? "null", rawBody: text };
 }
