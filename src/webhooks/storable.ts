@@ -22,45 +22,58 @@ export function toStorableText(value: string): string {
 	return isStorableText(value) ? value : value.replaceAll("\u0000", "").toWellFormed();
 }
 
-// A number with a 4-digit exponent or a 1000-digit run may be beyond `numeric`; a false alarm (the
-// same characters inside a string) only makes the ledger keep the raw body as well.
-const extremeNumber = /[eE][+-]?0*\d{4}|\d{1000}/;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const hexAt = (text: string, i: number) => Number.parseInt(text.slice(i, i + 4), 16);
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
-// JSON.parse keeps the last of repeated keys, but jsonb parses every value: an escape jsonb refuses, or
-// nesting too deep, under a key that is repeated later reaches Postgres although the parsed value is
-// clean. So the text is checked too; a false alarm (the characters inside a string) only keeps the raw body.
-const unstorableEscape =
-	/\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
-
-/** True when the JSON `text` nests containers deeper than MAX_STORED_DEPTH (brackets inside strings aside). */
-function nestsTooDeep(text: string): boolean {
+/**
+ * True when jsonb may refuse the JSON `text`: a `\u0000` or unpaired surrogate escape in a string or
+ * key, a number token with an exponent of 4 digits or more or 1000 characters long (numeric holds
+ * up to 1e131071 and down to 1e-16383: this errs on the safe side), or containers nested deeper
+ * than MAX_STORED_DEPTH. One pass over the text, not over the parsed value: JSON.parse keeps only
+ * the last of repeated keys, while jsonb reads every value. A false alarm only keeps the raw body.
+ * `text` must be valid JSON (it was parsed).
+ */
+function textNeedsCopy(text: string): boolean {
 	let depth = 0;
-	let inString = false;
 	for (let i = 0; i < text.length; i++) {
 		const c = text.charCodeAt(i);
-		if (inString) {
-			// a backslash escapes the next character
-			if (c === 0x5c) i++;
-			else if (c === 0x22) inString = false;
-		} else if (c === 0x22) inString = true;
-		else if (c === 0x5b || c === 0x7b) {
+		if (c === 0x22) {
+			// a string: look at its escapes
+			for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) {
+				if (text.charCodeAt(i) !== 0x5c) continue;
+				i++;
+				if (text.charCodeAt(i) !== 0x75) continue; // \" \\ \n …
+				const code = hexAt(text, i + 1);
+				i += 4;
+				if (code === 0 || isLowSurrogate(code)) return true;
+				if (isHighSurrogate(code)) {
+					const paired = text.startsWith("\\u", i + 1) && isLowSurrogate(hexAt(text, i + 3));
+					if (!paired) return true;
+					i += 6;
+				}
+			}
+		} else if (c === 0x5b || c === 0x7b) {
 			if (++depth > MAX_STORED_DEPTH) return true;
-		} else if (c === 0x5d || c === 0x7d) depth--;
+		} else if (c === 0x5d || c === 0x7d) {
+			depth--;
+		} else if (c === 0x2d || isDigit(c)) {
+			// a number: -?int(.frac)?([eE][+-]?exp)?
+			const start = i;
+			let exponentDigits = 0;
+			let inExponent = false;
+			for (; i + 1 < text.length; i++) {
+				const next = text.charCodeAt(i + 1);
+				if (next === 0x65 || next === 0x45) inExponent = true;
+				else if (isDigit(next)) {
+					if (inExponent) exponentDigits++;
+				} else if (next !== 0x2e && next !== 0x2b && next !== 0x2d) break;
+			}
+			if (exponentDigits >= 4 || i - start >= 1000) return true;
+		}
 	}
 	return false;
-}
-
-/** What the text can hold that its parsed value does not show: a number beyond `numeric`, a hidden escape or depth. */
-function textNeedsCopy(text: string): boolean {
-	return extremeNumber.test(text) || unstorableEscape.test(text) || nestsTooDeep(text);
-}
-
-function needsCopy(value: unknown, depth: number): boolean {
-	if (typeof value === "string") return !isStorableText(value);
-	if (value === null || typeof value !== "object") return false;
-	if (depth >= MAX_STORED_DEPTH) return true;
-	if (Array.isArray(value)) return value.some((item) => needsCopy(item, depth + 1));
-	return Object.entries(value).some(([key, item]) => !isStorableText(key) || needsCopy(item, depth + 1));
 }
 
 function storableCopy(value: unknown, depth: number): unknown {
@@ -90,6 +103,6 @@ export interface LedgerBody {
  * `force` makes the copy even when the body looks storable (after the database refused it).
  */
 export function ledgerBody(text: string, value: unknown, force = false): LedgerBody {
-	if (!force && !textNeedsCopy(text) && !needsCopy(value, 0)) return { payload: text, rawBody: null };
+	if (!force && !textNeedsCopy(text)) return { payload: text, rawBody: null };
 	return { payload: JSON.stringify(storableCopy(value, 0)) ?? "null", rawBody: text };
 }

@@ -1,7 +1,7 @@
 /**
  * Test helper: the fast-check parameters of every property test. `npm test` runs a few seeded cases
  * (seconds); `npm run test:properties` runs many (PROPERTY_RUNS, default 500). A failure prints its
- * seed and path: `PROPERTY_SEED=<seed> npm test -- <file>` replays it.
+ * shrunk counterexample, seed and path: `PROPERTY_SEED=<seed> npm test -- <file>` replays the run.
  */
 import { env } from "cloudflare:test";
 
@@ -13,5 +13,6 @@ export const propertySeed = Number(bindings.PROPERTY_SEED) || 20261129;
 /** fast-check options for a property test whose default number of runs is `runs`. */
 export function propertyOptions(runs: number) {
 	const asked = Number(bindings.PROPERTY_RUNS);
-	return { numRuns: asked > 0 ? asked : runs, seed: propertySeed, endOnFailure: true } as const;
+	// fast-check shrinks a failure to a small counterexample before it reports it.
+	return { numRuns: asked > 0 ? asked : runs, seed: propertySeed } as const;
 }

@@ -72,6 +72,18 @@ describe("ledgerBody", () => {
 	])("%s is stored as %s, the body verbatim beside it", (text, payload) => {
 		expect(ledgerBody(text, JSON.parse(text))).toEqual({ payload, rawBody: text });
 	});
+	it.each([
+		'{"id":"pi_3Qe1234abcd","n":12e300}',
+		String.raw`{"a":"\\u0000 is an escaped backslash, not a NUL"}`,
+		String.raw`{"a":"\\ud83d is escaped too, \ud83d\ude00 is a pair"}`,
+		`${"[".repeat(MAX_STORED_DEPTH)}${"]".repeat(MAX_STORED_DEPTH)}`,
+	])("%s: no copy (no false alarm on ids, escaped backslashes or pairs)", (text) => {
+		expect(ledgerBody(text, JSON.parse(text))).toEqual({ payload: text, rawBody: null });
+	});
+	it("a NUL under a key repeated later (JSON.parse keeps the last; jsonb reads both) is copied", () => {
+		const text = String.raw`{"note":"\u0000","note":"ok"}`;
+		expect(ledgerBody(text, JSON.parse(text))).toEqual({ payload: '{"note":"ok"}', rawBody: text });
+	});
 	it("keeps numbers that numeric holds as they came, beyond a double's range too", () => {
 		const text = '{"n":1e400,"m":123456789012345678901234567890}';
 		expect(ledgerBody(text, JSON.parse(text))).toEqual({ payload: text, rawBody: null });
