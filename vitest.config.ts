@@ -95,7 +95,9 @@ export default defineConfig(async () => {
 				},
 				{
 					extends: true as const,
-					test: { name: "tools", environment: "node", include: ["test/tools/**/*.test.ts"] },
+					// These tests start real processes (node, wrangler, PGlite) while the worker project runs beside them
+					// on the same cores: a process's start, not the code under test, sets their time.
+					test: { name: "tools", environment: "node", include: ["test/tools/**/*.test.ts"], testTimeout: 30_000 },
 				},
 			],
 		},
