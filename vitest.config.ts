@@ -85,6 +85,9 @@ export default defineConfig(async () => {
 					],
 					test: {
 						name: "worker",
+						// Test files share a workerd runtime and its module cache (each file's tests use their own ids and
+						// restore their spies): importing the Worker, stripe and svix once per file made imports most of the run.
+						isolate: false,
 						globalSetup: ["./test/setup/database.ts"],
 						include: ["test/{unit,integration,contract}/**/*.test.ts"],
 						// stripe (the reference signer of test/support/stripe.ts) ships ~220 ESM files whose source
