@@ -10,7 +10,13 @@
 import { database } from "../db/client";
 import { isTransient, refusalReason } from "../db/errors";
 import type { WebhookEventStatus } from "../db/schema";
-import { type LedgerEntry, type Recorded, recordEvent, recordedByThisTransaction } from "../ledger";
+import {
+	eraseIfSubjectDeleted,
+	type LedgerEntry,
+	type Recorded,
+	recordEvent,
+	recordedByThisTransaction,
+} from "../ledger";
 import { describeError, type LogLevel, log } from "../log";
 import { sha256Hex } from "../signatures/bytes";
 import { claimed } from "../validation";
@@ -103,11 +109,11 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		};
 		let results: unknown[][];
 		try {
-			results = (await db.batch(
-				meaning.kind === "apply"
-					? [recordEvent(db, entry), ...meaning.changes(db, recordedByThisTransaction(provider.name, eventId))]
-					: [recordEvent(db, entry)],
-			)) as unknown[][];
+			results = (await db.batch([
+				recordEvent(db, entry),
+				eraseIfSubjectDeleted(db, provider.name, eventId),
+				...(meaning.kind === "apply" ? meaning.changes(db, recordedByThisTransaction(provider.name, eventId)) : []),
+			])) as unknown[][];
 		} catch (error) {
 			if (isTransient(error)) throw new Rejected("database_unavailable", describeError(error));
 			// Deterministic: the same event would fail the same way on every retry. Record it as failed
@@ -123,7 +129,8 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 						lastError: reason,
 						body: ledgerBody(text, payload, true),
 					}),
-				])) as [Recorded[]];
+					eraseIfSubjectDeleted(db, provider.name, eventId),
+				])) as [Recorded[], unknown];
 			} catch (fallbackError) {
 				throw new Rejected("database_unavailable", {
 					...describeError(fallbackError),
@@ -139,7 +146,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			});
 		}
 
-		const [recorded, ...changed] = results as [Recorded[], ...unknown[][]];
+		const [recorded, _erased, ...changed] = results as [Recorded[], unknown, ...unknown[][]];
 		if (recorded.length === 0) return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
 		const attempt = recorded[0]?.attempts ?? 1;
 		const attemptField = attempt > 1 ? { attempt } : {};
