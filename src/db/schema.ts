@@ -111,6 +111,7 @@ export const orders = pgTable(
 		amountTotal: bigint("amount_total", { mode: "number" }).notNull(),
 		amountRefunded: bigint("amount_refunded", { mode: "number" }).notNull().default(0),
 		currency: text("currency").notNull(),
+		/** The shop's own payment intent, when it created one for the order (no event changes it). */
 		stripePaymentIntentId: text("stripe_payment_intent_id").unique(),
 		stripeCheckoutSessionId: text("stripe_checkout_session_id"),
 		createdAt: instant("created_at").notNull().defaultNow(),
@@ -121,8 +122,8 @@ export const orders = pgTable(
 		paymentError: text("payment_error"),
 		/**
 		 * Whether the linked checkout session (`stripe_checkout_session_id`, chosen by the precedence in
-		 * src/domain/orders.ts) paid, and its payment intent, which `stripe_payment_intent_id` takes
-		 * unless the shop set one.
+		 * src/domain/orders.ts) paid, and its payment intent; payment intent events find the order through
+		 * it as through `stripe_payment_intent_id`, the shop's own, which no event changes.
 		 */
 		stripeCheckoutPaid: boolean("stripe_checkout_paid").notNull().default(false),
 		stripeCheckoutPaymentIntentId: text("stripe_checkout_payment_intent_id"),
@@ -130,6 +131,7 @@ export const orders = pgTable(
 	(table) => [
 		index("orders_user_id_idx").on(table.userId),
 		index("orders_stripe_checkout_session_id_idx").on(table.stripeCheckoutSessionId),
+		index("orders_stripe_checkout_payment_intent_id_idx").on(table.stripeCheckoutPaymentIntentId),
 		check("orders_status_check", sql.raw(`status in (${orderStatuses.map((s) => `'${s}'`).join(", ")})`)),
 	],
 );

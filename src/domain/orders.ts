@@ -11,8 +11,8 @@
  *   the greater reason under `COLLATE "C"`);
  * - `amount_refunded`: the greatest refunded amount; `refunded_at`: the earliest refund of that amount;
  * - the checkout session: a paid one before an unpaid one, then the least session id, then one with
- *   a payment intent, then the least payment intent id; its payment intent becomes the order's unless
- *   the shop set one (or another order holds it).
+ *   a payment intent, then the least payment intent id; its payment intent is kept beside the shop's
+ *   own (`stripe_payment_intent_id`, which events never change), and finds the order too.
  * Each function returns one statement that changes nothing unless `onlyIf` holds (the pipeline
  * passes "this event is new") and returns a row only when it changed the order.
  */
@@ -30,13 +30,19 @@ export interface OrderReference {
 	paymentIntentId?: string | null | undefined;
 }
 
-/** The id of the referenced order, or NULL: an SQL scalar usable in any statement of the batch. */
+/**
+ * The id of the referenced order, or NULL: an SQL scalar usable in any statement of the batch. A
+ * payment intent finds the order that the shop gave it, else the order whose linked checkout session
+ * carried it (the least order id, should two sessions of different orders name it).
+ */
 export function referencedOrderId(ref: OrderReference): SQL {
+	const intent = ref.paymentIntentId ?? null;
 	return sql`(select found.id from (
 		select ${orders.id} as id, 1 as rank from ${orders} where ${orders.id} = ${ref.orderId ?? null}
 		union all select ${orders.id}, 2 from ${orders} where ${orders.id} = ${ref.clientReferenceId ?? null}
-		union all select ${orders.id}, 3 from ${orders} where ${orders.stripePaymentIntentId} = ${ref.paymentIntentId ?? null}
-	) as found order by found.rank limit 1)`;
+		union all select ${orders.id}, 3 from ${orders} where ${orders.stripePaymentIntentId} = ${intent}
+		union all select ${orders.id}, 4 from ${orders} where ${orders.stripeCheckoutPaymentIntentId} = ${intent}
+	) as found order by found.rank, found.id collate "C" limit 1)`;
 }
 
 /** The shop user who placed the referenced order (NULL when unknown). */
@@ -148,9 +154,10 @@ export function refundOrder(
 /**
  * Links a checkout session (and its payment intent) to the order when it comes before the linked
  * one: a paid session first, then the least session id, then one with a payment intent, then the
- * least payment intent id. The order's payment intent follows the linked session's, unless the shop
- * set its own (one that differs from the previously linked session's); a payment intent already
- * linked to another order stays there (it is unique), and the order gets none.
+ * least payment intent id. The session's payment intent goes to `stripe_checkout_payment_intent_id`
+ * (through which later payment intent events find the order); `stripe_payment_intent_id` is the
+ * shop's own and no event changes it (were a link to fill it, whether the shop's value survives would
+ * depend on which session arrived first).
  */
 export function linkOrderToCheckout(
 	db: Database,
@@ -166,8 +173,6 @@ export function linkOrderToCheckout(
 		or (${paid} = ${orders.stripeCheckoutPaid} and (${session} < ${orders.stripeCheckoutSessionId} collate "C"
 			or (${session} = ${orders.stripeCheckoutSessionId} and ${intent} is not null
 				and (${orders.stripeCheckoutPaymentIntentId} is null or ${intent} < ${orders.stripeCheckoutPaymentIntentId} collate "C")))))`;
-	const free = sql`not exists (select 1 from ${orders} other where other.stripe_payment_intent_id = ${intent} and other.id <> ${orders.id})`;
-	const ours = sql`(${orders.stripePaymentIntentId} is null or ${orders.stripePaymentIntentId} = ${orders.stripeCheckoutPaymentIntentId})`;
 	return updateOrder(
 		db,
 		ref,
@@ -175,7 +180,6 @@ export function linkOrderToCheckout(
 			stripeCheckoutSessionId: session,
 			stripeCheckoutPaid: paid,
 			stripeCheckoutPaymentIntentId: intent,
-			stripePaymentIntentId: sql`case when ${ours} then (case when ${free} then ${intent} end) else ${orders.stripePaymentIntentId} end`,
 		},
 		before,
 		onlyIf,

@@ -128,7 +128,7 @@ describe("checkout sessions", () => {
 			status: "paid",
 			stripeCheckoutSessionId: "~cs_b",
 			stripeCheckoutPaid: true,
-			stripePaymentIntentId: "~pi_of_cs_b",
+			stripePaymentIntentId: null,
 			stripeCheckoutPaymentIntentId: "~pi_of_cs_b",
 			cancelledAt: null,
 		});
@@ -137,6 +137,16 @@ describe("checkout sessions", () => {
 	it("a payment intent the shop set stays, whichever session is linked", async () => {
 		const runs = await everyOrder([expiredLater, paidSession], { shopIntent: true });
 		expect(runs[0]?.row).toMatchObject({ stripeCheckoutSessionId: "~cs_b", stripePaymentIntentId: "~pi_shop" });
+	});
+
+	it("the shop's payment intent stays even when an unpaid session carried it and a paid one another", async () => {
+		const carriedShopIntent = { ...expiredLater, paymentIntent: "pi_shop" };
+		const runs = await everyOrder([carriedShopIntent, paidSession], { shopIntent: true });
+		expect(runs[0]?.row).toMatchObject({
+			stripeCheckoutSessionId: "~cs_b",
+			stripePaymentIntentId: "~pi_shop",
+			stripeCheckoutPaymentIntentId: "~pi_of_cs_b",
+		});
 	});
 
 	it("of two unpaid sessions, the least id", async () => {

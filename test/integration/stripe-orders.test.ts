@@ -135,7 +135,7 @@ describe("checkout sessions", () => {
 			status: "paid",
 			paidAt: at(T),
 			stripeCheckoutSessionId: event.data.object.id,
-			stripePaymentIntentId: paymentIntent,
+			stripeCheckoutPaymentIntentId: paymentIntent,
 		});
 		const [buyer] = await testDb().select().from(users).where(eq(users.id, userId));
 		expect(buyer?.stripeCustomerId).toBe(event.data.object.customer);

@@ -130,13 +130,13 @@ export const orderEventSpec: fc.Arbitrary<Omit<OrderEventSpec, "id">> = fc.oneof
 				"checkout.session.expired",
 			) as fc.Arbitrary<Extract<OrderEventSpec, { kind: "checkout" }>["type"]>,
 			session: fc.constantFrom("cs_a", "cs_b"),
-			withIntent: fc.boolean(),
+			intent: fc.constantFrom("none", "own", "shop"),
 			paid: fc.boolean(),
 		})
-		.map(({ withIntent, ...rest }) => ({
+		.map(({ intent, ...rest }) => ({
 			...rest,
-			// a session has one payment intent (or none yet)
-			paymentIntent: withIntent ? `pi_of_${rest.session}` : null,
+			// a session has one payment intent (or none yet): its own, or the one the shop recorded on the order
+			paymentIntent: intent === "own" ? `pi_of_${rest.session}` : intent === "shop" ? "pi_shop" : null,
 		})),
 );
 

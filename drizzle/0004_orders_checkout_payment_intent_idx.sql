@@ -1,0 +1,1 @@
+CREATE INDEX "orders_stripe_checkout_payment_intent_id_idx" ON "orders" USING btree ("stripe_checkout_payment_intent_id");
