@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { clerkRequest, uniqueId, userDeletedEvent, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
 import { ledgerRows, userRow } from "../support/rows";
-import { pendingOrder, stripeEvent, stripeRequest } from "../support/stripe";
+import { pendingOrder, type StripeTestEvent, stripeEvent, stripeRequest } from "../support/stripe";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
 const MINUTE = 60_000;
@@ -121,6 +121,55 @@ describe("personal data leaves the ledger with the user", () => {
 			type: "payment_intent.succeeded",
 			data: { object: { id: order.stripePaymentIntentId, amount: event.data.object.amount, currency: "usd" } },
 		});
+	});
+});
+
+describe("Stripe events whose order is unknown still leave with their user", () => {
+	async function deleteAfter(userId: string, events: StripeTestEvent[]) {
+		for (const event of events) await deliver(await stripeRequest(event));
+		await deliver(clerkRequest(userDeletedEvent(userId, T0 + MINUTE)));
+		for (const event of events) {
+			const [row] = await ledgerRows("stripe", event.id);
+			expect(row?.subjectUserId).toBe(userId);
+			expect(JSON.stringify(row?.payload)).not.toContain("ada@example.org");
+			expect(row?.erasedAt).toBeInstanceOf(Date);
+		}
+	}
+
+	it("an unmatched payment, a shape failure and a guest order's payment, named by metadata.user_id", async () => {
+		const userId = uniqueId("user");
+		await deliver(clerkRequest(personalUserEvent("user.created", userId, T0)));
+		const unmatched = stripeEvent("payment_intent.succeeded");
+		unmatched.data.object.metadata = { order_id: uniqueId("order_nowhere"), user_id: userId };
+		unmatched.data.object.receipt_email = "ada@example.org";
+		const broken = stripeEvent("payment_intent.succeeded");
+		broken.data.object.metadata = { order_id: 123, user_id: userId };
+		broken.data.object.receipt_email = "ada@example.org";
+		const guest = await pendingOrder();
+		const guestPayment = stripeEvent("payment_intent.succeeded");
+		guestPayment.data.object.id = guest.stripePaymentIntentId;
+		guestPayment.data.object.metadata = { order_id: guest.id, user_id: userId };
+		guestPayment.data.object.receipt_email = "ada@example.org";
+		await deleteAfter(userId, [unmatched, broken, guestPayment]);
+	});
+
+	it("a one-off invoice (ignored) of a customer linked to the user", async () => {
+		const userId = uniqueId("user");
+		const customer = uniqueId("cus");
+		await deliver(clerkRequest(personalUserEvent("user.created", userId, T0)));
+		const subscription = stripeEvent("customer.subscription.created");
+		subscription.data.object.customer = customer;
+		subscription.data.object.metadata = { user_id: userId };
+		await deliver(await stripeRequest(subscription));
+		const invoice = stripeEvent("invoice.paid");
+		Object.assign(invoice.data.object, {
+			customer,
+			customer_email: "ada@example.org",
+			subscription: null,
+			parent: null,
+			lines: { data: [] },
+		});
+		await deleteAfter(userId, [invoice]);
 	});
 });
 

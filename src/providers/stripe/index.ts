@@ -6,7 +6,7 @@
  * answer 4xx to them), as are events of connected accounts not listed in STRIPE_CONNECT_ACCOUNTS.
  */
 
-import type { SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { stripeCustomerUser } from "../../privacy";
 import { stripeKeys, verifyStripeSignature } from "../../signatures/stripe";
 import { claimed, storableId, unreadable } from "../../validation";
@@ -77,7 +77,14 @@ function interpret(payload: unknown, env: Env): Interpretation {
 	if (!envelope.success) return { ...unreadable(eventId, type, envelope.error, "envelope: "), subjectUserId };
 	const { id, created, data } = envelope.data;
 	const event = { id, type, eventAt: new Date(created * 1000), object: data.object };
-	return paymentEventTypes.has(type) ? interpretPayment(event) : interpretBilling(event);
+	const meaning = paymentEventTypes.has(type) ? interpretPayment(event) : interpretBilling(event);
+	return { ...meaning, subjectUserId: eitherSubject(meaning.subjectUserId, subjectUserId) };
+}
+
+/** The handled type's own subject (an order's buyer), else the best-effort one of any event. */
+function eitherSubject(own: string | SQL | undefined, fallback: SQL | undefined): string | SQL | undefined {
+	if (own === undefined) return fallback;
+	return fallback === undefined ? own : sql`coalesce((${own})::text, ${fallback})`;
 }
 
 export const stripe: WebhookProvider = {
