@@ -92,7 +92,8 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 
 		const meaning = interpretSafely(provider, payload, verification, env);
 		const eventId = (await ledgerKey(meaning.eventId)) ?? `sha256:${await sha256Hex(rawBody)}`;
-		const eventType = toStorableText(meaning.eventType).slice(0, MAX_KEY_LENGTH);
+		// cut first, then clean: a cut may split a surrogate pair
+		const eventType = toStorableText(meaning.eventType.slice(0, MAX_KEY_LENGTH));
 		line.event_type = eventType;
 		line.event_id = eventId;
 

@@ -10,7 +10,8 @@
 
 /** Deeper than this, the ledger's copy replaces the subtree with a marker (Postgres' stack is ~2 MB). */
 export const MAX_STORED_DEPTH = 200;
-const TOO_DEEP = `[nested deeper than ${MAX_STORED_DEPTH} levels: see raw_body]`;
+/** What replaces a subtree beyond MAX_STORED_DEPTH: short, so that a body of many cut subtrees stays small. */
+const TOO_DEEP = "…";
 
 /** True when Postgres can store `value` in a text or jsonb string: no NUL, no unpaired surrogate. */
 export function isStorableText(value: string): boolean {
@@ -98,7 +99,7 @@ export interface LedgerBody {
  * The ledger's form of a verified body (`text`, parsed as `value`). Usually the body itself; when jsonb
  * cannot hold it, a copy with NUL removed, unpaired surrogates replaced by U+FFFD, numbers as
  * JavaScript reads them (non-finite ones become null) and subtrees deeper than MAX_STORED_DEPTH
- * replaced by a marker, and the body verbatim in `rawBody`, which a `text` column always holds (valid
+ * replaced by the string "…" (at most ~1.7 times the body, when a body is all cut subtrees), and the body verbatim in `rawBody`, which a `text` column always holds (valid
  * JSON text has no raw NUL, and a fatal UTF-8 decode left no unpaired surrogate).
  * `force` makes the copy even when the body looks storable (after the database refused it).
  */

@@ -23,13 +23,16 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 	const envelope = clerkEnvelope.safeParse(payload);
 	if (!envelope.success) return { ...unreadable(eventId, type, envelope.error, "envelope: "), subjectUserId };
 	const { data } = envelope.data;
-	const eventAt = new Date(envelope.data.timestamp ?? sentAtSeconds * 1000);
+	// Clerk's envelope carries the event's time. Without it, a snapshot's own updated_at stands in (the
+	// signing time differs between attempts, which would make the stored row depend on arrival).
+	const { timestamp } = envelope.data;
 	switch (type) {
 		case "user.created":
 		case "user.updated": {
 			const user = clerkUser.safeParse(data);
 			if (!user.success) return { ...unreadable(eventId, type, user.error), subjectUserId };
 			const snapshot = toUserSnapshot(user.data);
+			const eventAt = new Date(timestamp ?? user.data.updated_at);
 			return {
 				kind: "apply",
 				eventId,
@@ -41,6 +44,7 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 		case "user.deleted": {
 			const user = clerkDeletedUser.safeParse(data);
 			if (!user.success) return { ...unreadable(eventId, type, user.error), subjectUserId };
+			const eventAt = new Date(timestamp ?? sentAtSeconds * 1000);
 			return {
 				kind: "apply",
 				eventId,
