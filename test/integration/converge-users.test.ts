@@ -56,6 +56,33 @@ describe("snapshots with equal updated_at", () => {
 	});
 });
 
+describe("snapshots without an envelope timestamp", () => {
+	it("are timed by their updated_at, not by when each attempt was signed: one row in either order", async () => {
+		const rows = [];
+		for (const order of [
+			[0, 1],
+			[1, 0],
+		]) {
+			const ns = namespace();
+			const events = ["Ada", "Grace"].map((name) => {
+				const event = userEvent("user.updated", `${ns}user`, U0);
+				Reflect.deleteProperty(event, "timestamp");
+				event.data.first_name = name;
+				return event;
+			});
+			// signed 1.1 s apart, in delivery order: the signing time must not decide
+			for (const [k, i] of order.entries()) {
+				const at = new Date(Date.now() + k * 1100);
+				await deliver(clerkRequest(events[i], { id: `${ns}msg_${i}`, at }));
+			}
+			const [row] = (await userRows(ns)) as Record<string, unknown>[];
+			rows.push(row);
+		}
+		expect(rows[1]).toEqual(rows[0]);
+		expect(rows[0]).toMatchObject({ firstName: "Grace", lastEventAt: new Date(U0).toISOString() });
+	});
+});
+
 describe("deletions", () => {
 	it("created then deleted and deleted then created: the same tombstone, without snapshot times", async () => {
 		const runs = await everyOrder([
