@@ -17,13 +17,16 @@ import {
 	deliveryOrder,
 	inconsistentSteps,
 	namespace,
+	type OrderEventSpec,
 	orderEventSet,
 	orderRows,
 	orderStripeEvent,
+	type SubscriptionEventSpec,
 	stripeRequest,
 	subscriptionEventSet,
 	subscriptionRows,
 	subscriptionStripeEvent,
+	type UserEventSpec,
 	userClerkRequest,
 	userEventSet,
 	userRows,
@@ -36,43 +39,64 @@ const options = propertyOptions(10);
 /** A case takes well under a second (about 25 deliveries); `npm run test:properties` runs hundreds. */
 const TIMEOUT = 30_000 + options.numRuns * 3_000;
 
-/** Runs every delivery order and returns [final rows per order, answers that broke the rules]. */
-async function converge<T>(orders: number[][], run: (order: number[]) => Promise<{ rows: unknown; problems: T[] }>) {
-	const results = [];
-	for (const order of orders) results.push(await run(order));
-	return { rows: results.map((r) => r.rows), problems: results.flatMap((r) => r.problems) };
+/** A set of events (from `eventSet`) with ORDERS − 1 more delivery orders, duplicates included. */
+function withOrders<E>(eventSet: fc.Arbitrary<E[]>) {
+	return eventSet.chain((events) =>
+		fc.record({
+			events: fc.constant(events),
+			orders: fc.array(deliveryOrder(events.length), { minLength: ORDERS - 1, maxLength: ORDERS - 1 }),
+		}),
+	);
+}
+
+/**
+ * Delivers the events in the generated order and in every other order, each in a fresh namespace
+ * (`request(i, ns)` builds event i's request there, `rows(ns)` reads the entity), and expects the
+ * same final rows and an answer that matches what each delivery did.
+ */
+async function expectConverges(
+	{ events, orders }: { events: unknown[]; orders: number[][] },
+	request: (i: number, ns: string) => Request | Promise<Request>,
+	rows: (ns: string) => Promise<unknown>,
+	setUp: (ns: string) => Promise<void> = async () => {},
+) {
+	const finals = [];
+	const problems = [];
+	for (const order of [events.map((_, i) => i), ...orders]) {
+		const ns = namespace();
+		await setUp(ns);
+		const steps = await deliverInOrder(
+			order,
+			(i) => request(i, ns),
+			() => rows(ns),
+		);
+		finals.push(steps.at(-1)?.after);
+		problems.push(...inconsistentSteps(steps));
+	}
+	expect(problems).toEqual([]);
+	for (const row of finals.slice(1)) expect(row).toEqual(finals[0]);
 }
 
 describe("every delivery order of a set of events ends in the same rows", () => {
 	it(
 		"one order: payments, failures, cancellations, refunds, checkout sessions",
 		async () => {
+			const cases = fc.tuple(withOrders(orderEventSet(6)), fc.boolean());
 			await fc.assert(
-				fc.asyncProperty(
-					orderEventSet(6).chain((events) =>
-						fc.record({
-							events: fc.constant(events),
-							shopIntent: fc.boolean(),
-							orders: fc.array(deliveryOrder(events.length), { minLength: ORDERS - 1, maxLength: ORDERS - 1 }),
-						}),
-					),
-					async ({ events, shopIntent, orders }) => {
-						const inOrder = events.map((_, i) => i);
-						const { rows, problems } = await converge([inOrder, ...orders], async (order) => {
-							const ns = namespace();
-							const created = await createOrder(ns, shopIntent);
-							const requests = events.map((spec) => orderStripeEvent(spec, ns, created.id, created.pi));
-							const steps = await deliverInOrder(
-								order,
-								(i) => stripeRequest(requests[i]),
-								() => orderRows(ns),
-							);
-							return { rows: steps.at(-1)?.after, problems: inconsistentSteps(steps) };
-						});
-						expect(problems).toEqual([]);
-						for (const row of rows.slice(1)) expect(row).toEqual(rows[0]);
-					},
-				),
+				fc.asyncProperty(cases, async ([set, shopIntent]) => {
+					const orderOf = new Map<string, { id: string; pi: string }>();
+					await expectConverges(
+						set,
+						async (i, ns) => {
+							const order = orderOf.get(ns) as { id: string; pi: string };
+							return stripeRequest(orderStripeEvent(set.events[i] as OrderEventSpec, ns, order.id, order.pi));
+						},
+						orderRows,
+						async (ns) => {
+							orderOf.set(ns, await createOrder(ns, shopIntent));
+						},
+					);
+				}),
 				options,
 			);
 		},
@@ -83,28 +107,12 @@ describe("every delivery order of a set of events ends in the same rows", () => 
 		"one subscription: invoices and customer.subscription.* snapshots",
 		async () => {
 			await fc.assert(
-				fc.asyncProperty(
-					subscriptionEventSet(6).chain((events) =>
-						fc.record({
-							events: fc.constant(events),
-							orders: fc.array(deliveryOrder(events.length), { minLength: ORDERS - 1, maxLength: ORDERS - 1 }),
-						}),
+				fc.asyncProperty(withOrders(subscriptionEventSet(6)), (set) =>
+					expectConverges(
+						set,
+						(i, ns) => stripeRequest(subscriptionStripeEvent(set.events[i] as SubscriptionEventSpec, ns)),
+						subscriptionRows,
 					),
-					async ({ events, orders }) => {
-						const inOrder = events.map((_, i) => i);
-						const { rows, problems } = await converge([inOrder, ...orders], async (order) => {
-							const ns = namespace();
-							const requests = events.map((spec) => subscriptionStripeEvent(spec, ns));
-							const steps = await deliverInOrder(
-								order,
-								(i) => stripeRequest(requests[i]),
-								() => subscriptionRows(ns),
-							);
-							return { rows: steps.at(-1)?.after, problems: inconsistentSteps(steps) };
-						});
-						expect(problems).toEqual([]);
-						for (const row of rows.slice(1)) expect(row).toEqual(rows[0]);
-					},
 				),
 				options,
 			);
@@ -116,27 +124,8 @@ describe("every delivery order of a set of events ends in the same rows", () => 
 		"one user: Clerk snapshots (equal updated_at and event times included) and deletions",
 		async () => {
 			await fc.assert(
-				fc.asyncProperty(
-					userEventSet(6).chain((events) =>
-						fc.record({
-							events: fc.constant(events),
-							orders: fc.array(deliveryOrder(events.length), { minLength: ORDERS - 1, maxLength: ORDERS - 1 }),
-						}),
-					),
-					async ({ events, orders }) => {
-						const inOrder = events.map((_, i) => i);
-						const { rows, problems } = await converge([inOrder, ...orders], async (order) => {
-							const ns = namespace();
-							const steps = await deliverInOrder(
-								order,
-								(i) => userClerkRequest(events[i] as (typeof events)[number], ns),
-								() => userRows(ns),
-							);
-							return { rows: steps.at(-1)?.after, problems: inconsistentSteps(steps) };
-						});
-						expect(problems).toEqual([]);
-						for (const row of rows.slice(1)) expect(row).toEqual(rows[0]);
-					},
+				fc.asyncProperty(withOrders(userEventSet(6)), (set) =>
+					expectConverges(set, (i, ns) => userClerkRequest(set.events[i] as UserEventSpec, ns), userRows),
 				),
 				options,
 			);
