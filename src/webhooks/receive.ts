@@ -108,11 +108,13 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			lastError: meaning.kind === "fail" ? meaning.reason : undefined,
 			subjectUserId: meaning.subjectUserId,
 		};
+		// An event about nobody in particular has no personal data to erase: no statement for it.
+		const erasure = entry.subjectUserId === undefined ? [] : [eraseIfSubjectDeleted(db, provider.name, eventId)];
 		let results: unknown[][];
 		try {
 			results = (await db.batch([
 				recordEvent(db, entry),
-				eraseIfSubjectDeleted(db, provider.name, eventId),
+				...erasure,
 				...(meaning.kind === "apply" ? meaning.changes(db, recordedByThisTransaction(provider.name, eventId)) : []),
 			])) as unknown[][];
 		} catch (error) {
@@ -130,8 +132,8 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 						lastError: reason,
 						body: ledgerBody(text, payload, true),
 					}),
-					eraseIfSubjectDeleted(db, provider.name, eventId),
-				])) as [Recorded[], unknown];
+					...erasure,
+				])) as [Recorded[], ...unknown[]];
 			} catch (fallbackError) {
 				throw new Rejected("database_unavailable", {
 					...describeError(fallbackError),
@@ -147,7 +149,8 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			});
 		}
 
-		const [recorded, _erased, ...changed] = results as [Recorded[], unknown, ...unknown[][]];
+		const [recorded, ...rest] = results as [Recorded[], ...unknown[][]];
+		const changed = rest.slice(erasure.length);
 		if (recorded.length === 0) return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
 		const attempt = recorded[0]?.attempts ?? 1;
 		const attemptField = attempt > 1 ? { attempt } : {};
