@@ -10,7 +10,6 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "./db/client";
 import { proposed } from "./db/insert-if";
 import { type WebhookEventStatus, webhookEvents } from "./db/schema";
-import { isErasedUser, skeletonOf } from "./privacy";
 import type { LedgerBody } from "./webhooks/storable";
 
 export interface LedgerEntry {
@@ -41,7 +40,7 @@ export interface Recorded {
  * Inserts the event if it is new, or records a new attempt of one that did not succeed; returns its
  * status and attempt count then, and no row for a duplicate. The stored payload of an earlier attempt
  * is kept (it may have been erased since). An event about a deleted user is reduced to its skeleton
- * by eraseIfSubjectDeleted, the next statement of the batch.
+ * by privacy's eraseIfSubjectDeleted, the next statement of the batch.
  */
 export function recordEvent(db: Database, entry: LedgerEntry) {
 	const status = entry.target
@@ -75,22 +74,6 @@ export function recordEvent(db: Database, entry: LedgerEntry) {
 			)})`,
 		})
 		.returning({ status: webhookEvents.status, attempts: webhookEvents.attempts });
-}
-
-/**
- * Follows recordEvent in the same batch: when the event just recorded is about a user already
- * deleted, its payload becomes the skeleton at once (src/privacy.ts). Returns no rows. A separate
- * statement keeps the insert small: the subject (a subquery for Stripe) is planned once.
- */
-export function eraseIfSubjectDeleted(db: Database, provider: string, eventId: string) {
-	return db
-		.update(webhookEvents)
-		.set({ payload: skeletonOf(sql`${webhookEvents.payload}`), rawBody: null, erasedAt: sql`now()` })
-		.where(
-			sql`${webhookEvents.provider} = ${provider} and ${webhookEvents.eventId} = ${eventId}
-				and xmin = pg_current_xact_id()::xid and ${webhookEvents.erasedAt} is null
-				and ${isErasedUser(sql`${webhookEvents.subjectUserId}`)}`,
-		);
 }
 
 /**

@@ -55,9 +55,12 @@ export function skeletonOf(payload: SQL): SQL {
 		coalesce(${scalarsOf(data)}, '{}'::jsonb) || ${nested}))`;
 }
 
-/** True when the user is a tombstone: events about them are stored as skeletons. */
-export function isErasedUser(userId: SQL): SQL {
-	return sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.deletedAt} is not null)`;
+/** Reduces the ledger events that `condition` selects (and not erased yet) to skeletons. Returns no rows. */
+function eraseEvents(db: Database, condition: SQL) {
+	return db
+		.update(webhookEvents)
+		.set({ payload: skeletonOf(sql`${webhookEvents.payload}`), rawBody: null, erasedAt: sql`now()` })
+		.where(sql`${webhookEvents.erasedAt} is null and ${condition}`);
 }
 
 /**
@@ -65,10 +68,21 @@ export function isErasedUser(userId: SQL): SQL {
  * `onlyIf` holds. Returns no rows: erasing is not a change of the shop's data.
  */
 export function erasePersonalData(db: Database, userId: string, onlyIf: SQL) {
-	return db
-		.update(webhookEvents)
-		.set({ payload: skeletonOf(sql`${webhookEvents.payload}`), rawBody: null, erasedAt: sql`now()` })
-		.where(sql`${webhookEvents.subjectUserId} = ${userId} and ${webhookEvents.erasedAt} is null and ${onlyIf}`);
+	return eraseEvents(db, sql`${webhookEvents.subjectUserId} = ${userId} and ${onlyIf}`);
+}
+
+/**
+ * Follows the ledger's insert in the same batch: when the event just recorded (this transaction's
+ * row) is about a user already deleted, it becomes its skeleton at once. A separate statement keeps
+ * the insert small: the subject (a subquery for Stripe) is planned once.
+ */
+export function eraseIfSubjectDeleted(db: Database, provider: string, eventId: string) {
+	return eraseEvents(
+		db,
+		sql`${webhookEvents.provider} = ${provider} and ${webhookEvents.eventId} = ${eventId}
+			and xmin = pg_current_xact_id()::xid
+			and exists (select 1 from ${users} where ${users.id} = ${webhookEvents.subjectUserId} and ${users.deletedAt} is not null)`,
+	);
 }
 
 /** The shop user of a Stripe object: the one its metadata names, else the one linked to its customer. */

@@ -30,15 +30,22 @@ export function describeIssues(error: z.core.$ZodError): string {
 		.slice(0, 500);
 }
 
-const unstorable = "contains a character Postgres cannot store (NUL or an unpaired surrogate)";
+/** The check that a string holds nothing Postgres refuses (webhooks/storable.ts). */
+const storable = () =>
+	z.refine<string>(isStorableText, {
+		message: "contains a character Postgres cannot store (NUL or an unpaired surrogate)",
+	});
 
 /**
  * An identifier that finds rows (a user, order, payment intent or event id): a value Postgres cannot
  * hold makes the event `failed`, since changing it would name another row.
  */
-export const storableId = z
-	.string()
-	.check(z.minLength(1), z.maxLength(255), z.refine(isStorableText, { message: unstorable }));
+export const storableId = z.string().check(z.minLength(1), z.maxLength(255), storable());
+
+/** `value` when it is a storable id (see storableId), else undefined: for best-effort reads of a payload. */
+export function asStorableId(value: unknown): string | undefined {
+	return storableId.safeParse(value).success ? (value as string) : undefined;
+}
 
 /** Unix seconds that a Date and a timestamptz both hold: 1970 to 9999-12-31. */
 export const unixSeconds = z.int().check(z.nonnegative(), z.lte(253_402_300_799));
@@ -46,7 +53,7 @@ export const unixSeconds = z.int().check(z.nonnegative(), z.lte(253_402_300_799)
 export const unixMillis = z.int().check(z.nonnegative(), z.lte(253_402_300_799_999));
 
 /** A value that may find a row (a metadata value, at most 500 characters as Stripe allows; may be empty). */
-export const storableValue = z.string().check(z.maxLength(500), z.refine(isStorableText, { message: unstorable }));
+export const storableValue = z.string().check(z.maxLength(500), storable());
 
 /** Free text (a name, a decline message): what Postgres cannot hold is removed (webhooks/storable.ts). */
 export const storableText = z.pipe(z.string(), z.transform(toStorableText));

@@ -10,14 +10,9 @@
 import { database } from "../db/client";
 import { isTransient, refusalReason } from "../db/errors";
 import type { WebhookEventStatus } from "../db/schema";
-import {
-	eraseIfSubjectDeleted,
-	type LedgerEntry,
-	type Recorded,
-	recordEvent,
-	recordedByThisTransaction,
-} from "../ledger";
+import { type LedgerEntry, type Recorded, recordEvent, recordedByThisTransaction } from "../ledger";
 import { describeError, type LogLevel, log } from "../log";
+import { eraseIfSubjectDeleted } from "../privacy";
 import { sha256Hex } from "../signatures/bytes";
 import { claimed } from "../validation";
 import type { Interpretation, Rejection, Verification, WebhookProvider } from "./provider";

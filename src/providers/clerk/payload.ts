@@ -6,7 +6,7 @@
  */
 import * as z from "zod/mini";
 import type { UserSnapshot } from "../../domain/users";
-import { storableId, storableText, unixMillis } from "../../validation";
+import { asStorableId, storableId, storableText, unixMillis } from "../../validation";
 
 /** The first thing read: the event's type. Only a type we handle has its shape checked. */
 export const clerkType = z.object({ type: z.string().check(z.minLength(1)) });
@@ -47,7 +47,7 @@ export const clerkDeletedUser = z.object({
 export function clerkSubject(type: string, data: unknown): string | undefined {
 	const fields = (data ?? {}) as Record<string, unknown>;
 	const id = type.startsWith("user.") ? fields.id : fields.user_id;
-	return storableId.safeParse(id).success ? (id as string) : undefined;
+	return asStorableId(id);
 }
 
 export function toUserSnapshot(user: z.infer<typeof clerkUser>): UserSnapshot {

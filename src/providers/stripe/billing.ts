@@ -5,7 +5,6 @@
  */
 import { mirrorSubscription, setSubscriptionStatus } from "../../domain/subscriptions";
 import { linkStripeCustomer } from "../../domain/users";
-import { stripeCustomerUser } from "../../privacy";
 import { unreadable } from "../../validation";
 import type { Change, Interpretation } from "../../webhooks/provider";
 import { invoice, invoiceSubscriptionId, seconds, subscription } from "./payload";
@@ -23,7 +22,6 @@ function fromInvoice(event: StripeEvent): Interpretation {
 		kind: "apply",
 		eventId: event.id,
 		eventType: event.type,
-		subjectUserId: stripeCustomerUser(null, change.stripeCustomerId),
 		changes: (db, isNew) => [setSubscriptionStatus(db, change, event, isNew)],
 	};
 }
@@ -48,7 +46,6 @@ function fromSubscription(event: StripeEvent): Interpretation {
 		kind: "apply",
 		eventId: event.id,
 		eventType: event.type,
-		subjectUserId: stripeCustomerUser(userId, snapshot.stripeCustomerId),
 		changes: (db, isNew) => {
 			const changes: [Change, ...Change[]] = [mirrorSubscription(db, snapshot, event, isNew)];
 			if (userId && snapshot.stripeCustomerId)

@@ -9,7 +9,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { stripeCustomerUser } from "../../privacy";
 import { stripeKeys, verifyStripeSignature } from "../../signatures/stripe";
-import { claimed, storableId, unreadable } from "../../validation";
+import { asStorableId, claimed, unreadable } from "../../validation";
 import { type Interpretation, type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
 import { billingEventTypes, interpretBilling } from "./billing";
 import { stripeEnvelope, stripeType } from "./payload";
@@ -38,23 +38,21 @@ function connectAccounts(env: Env): Set<string> {
 	return new Set((env.STRIPE_CONNECT_ACCOUNTS ?? "").split(/[\s,]+/).filter(Boolean));
 }
 
-const storable = (value: unknown): string | null => (storableId.safeParse(value).success ? (value as string) : null);
-
 /**
  * The shop user any Stripe event is about, best effort, for the ledger (src/privacy.ts): its object's
  * `metadata.user_id`, else the user linked to its customer (a Customer object is its own customer).
- * The handled types name their subject more precisely (an order's buyer).
+ * The handled types that move orders name their subject more precisely (the order's buyer).
  */
 function subjectOf(payload: unknown): SQL | undefined {
 	const object = (payload as { data?: { object?: Record<string, unknown> } } | null)?.data?.object;
 	if (!object || typeof object !== "object") return undefined;
 	const metadata = (object.metadata ?? {}) as Record<string, unknown>;
-	const userId = storable(metadata.user_id) ?? storable(metadata.clerk_user_id);
+	const userId = asStorableId(metadata.user_id) ?? asStorableId(metadata.clerk_user_id);
 	const customer =
 		object.object === "customer"
-			? storable(object.id)
-			: (storable(object.customer) ?? storable((object.customer as { id?: unknown } | null)?.id));
-	return userId || customer ? stripeCustomerUser(userId, customer) : undefined;
+			? asStorableId(object.id)
+			: (asStorableId(object.customer) ?? asStorableId((object.customer as { id?: unknown } | null)?.id));
+	return userId || customer ? stripeCustomerUser(userId ?? null, customer ?? null) : undefined;
 }
 
 /**

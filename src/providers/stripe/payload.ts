@@ -30,7 +30,6 @@ export const stripeEnvelope = z.object({
 	id: storableId,
 	type: z.string(),
 	created: unixSeconds,
-	account: z.nullish(z.string()),
 	data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
