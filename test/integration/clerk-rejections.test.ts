@@ -4,11 +4,11 @@
  * a JSON body without secrets or stack traces, one log line, and nothing written.
  */
 import { env } from "cloudflare:test";
-import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
-import { ledgerRows, testDb, userRow } from "../support/rows";
+import { refuseUserWrites } from "../support/refuse";
+import { ledgerRows, userRow } from "../support/rows";
 import { clerkSecret } from "../support/secrets";
 import { unreachableDatabaseUrl } from "../support/unreachable";
 
@@ -139,22 +139,13 @@ describe("when the database cannot record the event", () => {
 
 	describe("and fails halfway through", () => {
 		const doomedUser = uniqueId("user_doomed");
+		let stopRefusing: () => Promise<void>;
 		beforeAll(async () => {
-			// A real database-side failure on the second statement of the batch (the users write), in a
-			// transient class: 40001 serialization_failure, which a retry can outlive.
-			await testDb().execute(
-				sql.raw(`create or replace function fail_doomed_user() returns trigger language plpgsql as $$
-					begin if new.id = '${doomedUser}' then raise exception 'injected failure' using errcode = '40001'; end if; return new; end $$`),
-			);
-			await testDb().execute(
-				sql.raw(
-					"create or replace trigger fail_doomed_user before insert or update on users for each row execute function fail_doomed_user()",
-				),
-			);
+			// On the second statement of the batch (the users write), in a transient class:
+			// 40001 serialization_failure, which a retry can outlive.
+			stopRefusing = await refuseUserWrites("fail_doomed_user", doomedUser, "40001");
 		});
-		afterAll(async () => {
-			await testDb().execute(sql.raw("drop trigger if exists fail_doomed_user on users"));
-		});
+		afterAll(() => stopRefusing());
 
 		it("answers 503 and leaves no ledger row behind, so a retry applies it whole", async () => {
 			const eventId = uniqueId("msg");

@@ -6,12 +6,12 @@
  * logged at error, answered 200, replayable. Only transient database failures are 503.
  */
 import { env } from "cloudflare:test";
-import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { receiveWebhook } from "../../src/webhooks/receive";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
-import { ledgerRows, testDb, userRow } from "../support/rows";
+import { refuseUserWrites } from "../support/refuse";
+import { ledgerRows, userRow } from "../support/rows";
 import { pendingOrder, stripeEvent, stripeRequest } from "../support/stripe";
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -207,20 +207,11 @@ describe("our own code throwing on a signed event", () => {
 });
 
 describe("a database that refuses the event", () => {
+	let stopRefusing = async () => {};
 	const triggerFor = async (userId: string, errcode: string) => {
-		await testDb().execute(
-			sql.raw(`create or replace function refuse_user() returns trigger language plpgsql as $$
-				begin if new.id = '${userId}' then raise exception 'refused' using errcode = '${errcode}'; end if; return new; end $$`),
-		);
-		await testDb().execute(
-			sql.raw(
-				"create or replace trigger refuse_user before insert or update on users for each row execute function refuse_user()",
-			),
-		);
+		stopRefusing = await refuseUserWrites("refuse_user", userId, errcode);
 	};
-	afterEach(async () => {
-		await testDb().execute(sql.raw("drop trigger if exists refuse_user on users"));
-	});
+	afterEach(() => stopRefusing());
 
 	it.each(["P0001", "22P02", "22003", "23514", "XX000"])(
 		"with a deterministic SQLSTATE %s: failed, 200, nothing applied, and a redelivery after the fix applies it",
@@ -238,7 +229,7 @@ describe("a database that refuses the event", () => {
 			]);
 			expect(await userRow(userId)).toBeUndefined();
 
-			await testDb().execute(sql.raw("drop trigger if exists refuse_user on users"));
+			await stopRefusing();
 			const again = await deliver(clerkRequest(event, { id: eventId }));
 			expect(again.body).toEqual({ received: true, outcome: "applied" });
 			expect(await ledgerRows("clerk", eventId)).toMatchObject([{ status: "processed", attempts: 2, lastError: null }]);
