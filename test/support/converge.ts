@@ -9,6 +9,7 @@
  */
 import { eq, inArray } from "drizzle-orm";
 import fc from "fast-check";
+import { expect } from "vitest";
 import { orders, subscriptions, users } from "../../src/db/schema";
 import { clerkRequest, userDeletedEvent, userEvent } from "./clerk";
 import { deliver } from "./deliver";
@@ -31,6 +32,18 @@ export function permutations<T>(items: T[]): T[][] {
 	return items.flatMap((item, i) =>
 		permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
 	);
+}
+
+/**
+ * Runs `run` once for every order of `count` events (each run in its own namespace) and expects the
+ * same final row from all; resolves to the runs, with their order, for assertions on the answers.
+ */
+export async function inEveryOrder<R extends { row: unknown }>(count: number, run: (order: number[]) => Promise<R>) {
+	const runs: (R & { order: number[] })[] = [];
+	for (const order of permutations(Array.from({ length: count }, (_, i) => i)))
+		runs.push({ order, ...(await run(order)) });
+	for (const { row } of runs.slice(1)) expect(row).toEqual(runs[0]?.row);
+	return runs;
 }
 
 /** Indices 0…n-1, each at least once, some (the `duplicates`) twice or more, in a random order. */
