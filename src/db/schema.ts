@@ -88,18 +88,28 @@ export const users = pgTable(
 	],
 );
 
-/** Where an order stands. Payment states come from Stripe; shipping states from carriers. */
+/**
+ * Where an order stands. Payment states come from Stripe (src/domain/orders.ts ranks them); shipping
+ * states from the shop and carriers.
+ */
 export const orderStatuses = [
 	"pending",
+	"processing",
 	"paid",
+	"payment_mismatch",
 	"cancelled",
 	"refunded",
 	"partially_refunded",
+	"charged_back",
 	"shipped",
 	"delivered",
 	"delivery_exception",
 ] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
+
+/** Where a Stripe dispute of the order stands (Stripe's statuses folded: src/providers/stripe/disputes.ts). */
+export const disputeStatuses = ["needs_response", "under_review", "won", "lost"] as const;
+export type DisputeStatus = (typeof disputeStatuses)[number];
 
 /** Orders are created by the shop itself; webhooks only move them along. Amounts in minor units. */
 export const orders = pgTable(
@@ -127,12 +137,32 @@ export const orders = pgTable(
 		 */
 		stripeCheckoutPaid: boolean("stripe_checkout_paid").notNull().default(false),
 		stripeCheckoutPaymentIntentId: text("stripe_checkout_payment_intent_id"),
+		/**
+		 * The payment received that best matches the order (one that covers it first; src/domain/orders.ts),
+		 * in minor units of `currency_received`, and its charge (through which disputes find the order).
+		 */
+		amountReceived: bigint("amount_received", { mode: "number" }),
+		currencyReceived: text("currency_received"),
+		stripeChargeId: text("stripe_charge_id"),
+		/** The order's dispute as its latest-ranked event left it; `disputed_amount` in minor units of the charge's currency. */
+		stripeDisputeId: text("stripe_dispute_id"),
+		disputeStatus: text("dispute_status").$type<DisputeStatus>(),
+		disputedAmount: bigint("disputed_amount", { mode: "number" }),
+		disputeReason: text("dispute_reason"),
+		/** The key of the dispute event whose values are stored (src/domain/orders.ts). */
+		disputeEventAt: instant("dispute_event_at"),
+		disputeEventId: text("dispute_event_id"),
 	},
 	(table) => [
 		index("orders_user_id_idx").on(table.userId),
 		index("orders_stripe_checkout_session_id_idx").on(table.stripeCheckoutSessionId),
 		index("orders_stripe_checkout_payment_intent_id_idx").on(table.stripeCheckoutPaymentIntentId),
+		index("orders_stripe_charge_id_idx").on(table.stripeChargeId),
 		check("orders_status_check", sql.raw(`status in (${orderStatuses.map((s) => `'${s}'`).join(", ")})`)),
+		check(
+			"orders_dispute_status_check",
+			sql.raw(`dispute_status in (${disputeStatuses.map((s) => `'${s}'`).join(", ")})`),
+		),
 	],
 );
 

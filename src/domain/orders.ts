@@ -1,18 +1,24 @@
 /**
  * @module domain/orders
  * Payment changes to orders. Every column is a function of the set of events received, never of
- * their order (ties included), and a repeated event changes nothing. With S the successes, F the
- * failures and cancellations, R the refunds and C the checkout sessions seen:
- * - `status`: `refunded` if some refund was whole, else `partially_refunded` if any R (a shipped,
- *   delivered or delivery_exception order keeps its shipping status), else `paid` if any S, else
- *   `cancelled` if any F, else `pending`;
- * - `paid_at`: the earliest success;
+ * their order (ties included), and a repeated event changes nothing.
+ * - `status` only climbs the payment ranks (`rankedStatuses`): each event proposes a status and the
+ *   higher of it and the current one stays. A payment proposes `paid` when it covers the order (at
+ *   least `amount_total`, in its currency, compared case-insensitively) and `payment_mismatch`
+ *   otherwise; money on its way proposes `processing`; a failure or cancellation `cancelled`; a
+ *   refund `partially_refunded` or `refunded`; a lost dispute `charged_back`. The shop's shipping
+ *   statuses rank between the two refunds: a partial refund leaves a shipped order shipped.
+ * - `paid_at`: the earliest payment that covers the order;
+ * - `amount_received`, `currency_received`, `stripe_charge_id`: the payment received that comes
+ *   first by (covers, same currency, greater amount, greater currency, greater charge id);
  * - `cancelled_at`, `payment_error`: only while `cancelled`, from the latest failure (same second:
  *   the greater reason under `COLLATE "C"`);
  * - `amount_refunded`: the greatest refunded amount; `refunded_at`: the earliest refund of that amount;
  * - the checkout session: a paid one before an unpaid one, then the least session id, then one with
  *   a payment intent, then the least payment intent id; its payment intent is kept beside the shop's
- *   own (`stripe_payment_intent_id`, which events never change), and finds the order too.
+ *   own (`stripe_payment_intent_id`, which events never change), and finds the order too;
+ * - the dispute columns: from the dispute event that comes last by (lost, then won, then open; event
+ *   time; `under_review` after `needs_response`; event id): a closed dispute is never reopened.
  * Each function returns one statement that changes nothing unless `onlyIf` holds (the pipeline
  * passes "this event is new") and returns a row only when it changed the order.
  */
@@ -20,106 +26,111 @@ import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
 import { orders } from "../db/schema";
+import {
+	climb,
+	instant,
+	type OrderReference,
+	onlyWhileCancelled,
+	type ProposedStatus,
+	status,
+	text,
+	updateOrder,
+} from "./order-update";
 
-/** How a Stripe object points at an order, in the order the references are tried. */
-export interface OrderReference {
-	/** `metadata.order_id` */
-	orderId?: string | null | undefined;
-	/** a checkout session's `client_reference_id` */
-	clientReferenceId?: string | null | undefined;
-	paymentIntentId?: string | null | undefined;
-}
-
-/**
- * The id of the referenced order, or NULL: an SQL scalar usable in any statement of the batch. A
- * payment intent finds the order that the shop gave it, else the order whose linked checkout session
- * carried it (the least order id, should two sessions of different orders name it).
- */
-export function referencedOrderId(ref: OrderReference): SQL {
-	const intent = ref.paymentIntentId ?? null;
-	return sql`(select found.id from (
-		select ${orders.id} as id, 1 as rank from ${orders} where ${orders.id} = ${ref.orderId ?? null}
-		union all select ${orders.id}, 2 from ${orders} where ${orders.id} = ${ref.clientReferenceId ?? null}
-		union all select ${orders.id}, 3 from ${orders} where ${orders.stripePaymentIntentId} = ${intent}
-		union all select ${orders.id}, 4 from ${orders} where ${orders.stripeCheckoutPaymentIntentId} = ${intent}
-	) as found order by found.rank, found.id collate "C" limit 1)`;
-}
-
-/** The shop user who placed the referenced order (NULL when unknown). */
-export function orderBuyer(ref: OrderReference): SQL {
-	return sql`(select ${orders.userId} from ${orders} where ${orders.id} = ${referencedOrderId(ref)})`;
-}
-
-/** True when the reference finds an order (the ledger marks the event `unmatched` otherwise). */
-export function orderExists(ref: OrderReference): SQL {
-	return sql`${referencedOrderId(ref)} is not null`;
-}
-
-type OrderColumn = keyof typeof orders.$inferSelect;
-
-const unpaid = sql`${orders.status} in ('pending', 'cancelled')`;
-const shipping = sql`${orders.status} in ('shipped', 'delivered', 'delivery_exception')`;
-/** A Date as a typed parameter, for use inside SQL expressions. */
-const instant = (date: Date) => sql`${date.toISOString()}::timestamptz`;
-const text = (value: string | null) => sql`${value}::text`;
-
-/**
- * Updates the referenced order to `next` (column → expression of the current row), only when
- * `applies` and `onlyIf` hold and something would change: a no-op returns no row.
- */
-function updateOrder(
-	db: Database,
-	ref: OrderReference,
-	next: Partial<Record<OrderColumn, SQL>>,
-	applies: SQL,
-	onlyIf: SQL,
-) {
-	const columns = Object.keys(next).map((key) => orders[key as OrderColumn] as PgColumn);
-	const values = Object.values(next) as SQL[];
-	const changes = sql`row(${sql.join(columns, sql`, `)}) is distinct from row(${sql.join(values, sql`, `)})`;
-	return db
-		.update(orders)
-		.set(next)
-		.where(sql`${orders.id} = ${referencedOrderId(ref)} and ${applies} and ${changes} and ${onlyIf}`)
-		.returning({ id: orders.id });
-}
-
-/** Payment succeeded: `paid` (from pending or cancelled), `paid_at` the earliest success. */
-export function markOrderPaid(db: Database, ref: OrderReference, eventAt: Date, onlyIf: SQL) {
+/** Proposes `proposed`; `cancelled_at` and `payment_error` go unless the order stays cancelled. */
+function proposeStatus(db: Database, ref: OrderReference, proposed: ProposedStatus, onlyIf: SQL) {
+	const next = climb(status(proposed));
 	return updateOrder(
 		db,
 		ref,
 		{
-			status: sql`case when ${unpaid} then 'paid' else ${orders.status} end`,
-			paidAt: sql`least(${orders.paidAt}, ${instant(eventAt)})`,
-			// Only a cancelled order has them, and a paid order is never cancelled again.
-			cancelledAt: sql`null::timestamptz`,
-			paymentError: sql`null::text`,
+			status: next,
+			cancelledAt: onlyWhileCancelled(next, orders.cancelledAt, "timestamptz"),
+			paymentError: onlyWhileCancelled(next, orders.paymentError, "text"),
 		},
 		sql`true`,
 		onlyIf,
 	);
 }
 
-/** Payment failed or was abandoned: `cancelled` with the latest failure's time and reason, unless paid. */
+/** Money received for an order: minor units of `currency` (ISO code, any case), and its charge when known. */
+export interface Receipt {
+	amount: number;
+	currency: string;
+	chargeId: string | null;
+}
+
+/** True when the receipt covers the order: at least `amount_total`, in the order's currency (any case). */
+export function covers(receipt: Receipt): SQL {
+	return sql`(${receipt.amount}::bigint >= ${orders.amountTotal} and lower(${receipt.currency}::text) = lower(${orders.currency}))`;
+}
+
+/** A receipt's precedence: one that covers, then in the order's currency, then more, then by currency and charge. */
+function receiptKey(amount: SQL | PgColumn, currency: SQL | PgColumn, chargeId: SQL | PgColumn): SQL {
+	return sql`row(${amount} >= ${orders.amountTotal} and lower(${currency}) = lower(${orders.currency}),
+		lower(${currency}) = lower(${orders.currency}), ${amount}, ${currency} collate "C", coalesce(${chargeId}, '') collate "C")`;
+}
+
+/**
+ * A payment succeeded: `paid` when it covers the order, else `payment_mismatch`; `paid_at` the earliest
+ * covering payment; the receipt kept when it comes before the one stored (see the module header).
+ */
+export function recordPayment(db: Database, ref: OrderReference, eventAt: Date, receipt: Receipt, onlyIf: SQL) {
+	const amount = sql`${receipt.amount}::bigint`;
+	const currency = text(receipt.currency);
+	const chargeId = text(receipt.chargeId);
+	const enough = covers(receipt);
+	const before = sql`(${orders.amountReceived} is null or ${receiptKey(amount, currency, chargeId)} > ${receiptKey(orders.amountReceived, orders.currencyReceived, orders.stripeChargeId)})`;
+	const next = climb(sql`case when ${enough} then ${status("paid")} else ${status("payment_mismatch")} end`);
+	return updateOrder(
+		db,
+		ref,
+		{
+			status: next,
+			paidAt: sql`case when ${enough} then least(${orders.paidAt}, ${instant(eventAt)}) else ${orders.paidAt} end`,
+			amountReceived: sql`case when ${before} then ${amount} else ${orders.amountReceived} end`,
+			currencyReceived: sql`case when ${before} then ${currency} else ${orders.currencyReceived} end`,
+			stripeChargeId: sql`case when ${before} then ${chargeId} else ${orders.stripeChargeId} end`,
+			cancelledAt: onlyWhileCancelled(next, orders.cancelledAt, "timestamptz"),
+			paymentError: onlyWhileCancelled(next, orders.paymentError, "text"),
+		},
+		sql`true`,
+		onlyIf,
+	);
+}
+
+/** Money is on its way (an asynchronous method): a `pending` order becomes `processing`. */
+export function markOrderProcessing(db: Database, ref: OrderReference, onlyIf: SQL) {
+	return proposeStatus(db, ref, "processing", onlyIf);
+}
+
+/** Payment failed or was abandoned: `cancelled` with the latest failure's time and reason, unless money came. */
 export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, reason: string, onlyIf: SQL) {
+	const next = climb(status("cancelled"));
 	const later = sql`(${orders.cancelledAt} is null or (${orders.cancelledAt}, ${orders.paymentError} collate "C") < (${instant(eventAt)}, ${text(reason)}))`;
 	return updateOrder(
 		db,
 		ref,
 		{
-			status: sql`'cancelled'::text`,
-			cancelledAt: sql`case when ${later} then ${instant(eventAt)} else ${orders.cancelledAt} end`,
-			paymentError: sql`case when ${later} then ${text(reason)} else ${orders.paymentError} end`,
+			status: next,
+			cancelledAt: onlyWhileCancelled(
+				next,
+				sql`case when ${later} then ${instant(eventAt)} else ${orders.cancelledAt} end`,
+				"timestamptz",
+			),
+			paymentError: onlyWhileCancelled(
+				next,
+				sql`case when ${later} then ${text(reason)} else ${orders.paymentError} end`,
+				"text",
+			),
 		},
-		unpaid,
+		sql`true`,
 		onlyIf,
 	);
 }
 
 /**
- * Money went back: `refunded` when the whole charge was, else `partially_refunded` (a refunded
- * order stays refunded; a shipped, delivered or delivery_exception one keeps its shipping status).
+ * Money went back: `refunded` when the whole charge was, else `partially_refunded`.
  * `amount_refunded` only grows (refund events carry the charge's cumulative amount); a refund of
  * nothing changes nothing.
  */
@@ -131,20 +142,19 @@ export function refundOrder(
 	onlyIf: SQL,
 ) {
 	const amount = sql`${refund.amountRefunded}::bigint`;
+	const next = climb(status(refund.whole ? "refunded" : "partially_refunded"));
 	return updateOrder(
 		db,
 		ref,
 		{
-			status: refund.whole
-				? sql`'refunded'::text`
-				: sql`case when ${orders.status} = 'refunded' or ${shipping} then ${orders.status} else 'partially_refunded' end`,
+			status: next,
 			amountRefunded: sql`greatest(${orders.amountRefunded}, ${amount})`,
 			refundedAt: sql`case
 				when ${amount} > ${orders.amountRefunded} then ${instant(eventAt)}
 				when ${amount} = ${orders.amountRefunded} then least(${orders.refundedAt}, ${instant(eventAt)})
 				else ${orders.refundedAt} end`,
-			cancelledAt: sql`null::timestamptz`,
-			paymentError: sql`null::text`,
+			cancelledAt: onlyWhileCancelled(next, orders.cancelledAt, "timestamptz"),
+			paymentError: onlyWhileCancelled(next, orders.paymentError, "text"),
 		},
 		sql`${amount} > 0`,
 		onlyIf,

@@ -31,6 +31,21 @@ export type Change = BatchItem<"pg">;
  */
 export type ChangeBuilder = (db: Database, isNewEvent: SQL) => [Change, ...Change[]];
 
+/**
+ * Something an operator must act on, raised by a new event (never by a duplicate): the delivery's one
+ * log line gets `alert: name` and `fields` (ids, statuses and amounts only), at `level` or above.
+ */
+export interface Alert {
+	name: "payment_mismatch" | "dispute";
+	level: "warn" | "error";
+	fields: Record<string, string | number | null>;
+	/**
+	 * When set, the alert is raised only if this query, run after the changes in the same transaction,
+	 * returns a row; that row's columns join `fields`.
+	 */
+	onlyIfFound?: (db: Database, isNewEvent: SQL) => Change;
+}
+
 /** What every interpretation may say about the event. */
 interface About {
 	/** The provider's id for the event; undefined when the body is too broken to carry one. */
@@ -51,6 +66,7 @@ export type Interpretation =
 			changes: ChangeBuilder;
 			/** When the event is about a row that must already exist (an order): true when it does. */
 			target?: SQL;
+			alert?: Alert;
 	  })
 	| (About & { kind: "ignore" /** Why a handled type is ignored, for the log (no payload values). */; reason?: string })
 	| (About & { kind: "fail"; reason: string });

@@ -15,7 +15,7 @@ import { describeError, type LogLevel, log } from "../log";
 import { eraseIfSubjectDeleted } from "../privacy";
 import { sha256Hex } from "../signatures/bytes";
 import { claimed } from "../validation";
-import type { Interpretation, Rejection, Verification, WebhookProvider } from "./provider";
+import type { Alert, Interpretation, Rejection, Verification, WebhookProvider } from "./provider";
 import { readBodyWithin } from "./read-body";
 import { rejectionResponse } from "./rejections";
 import { isStorableText, ledgerBody, toStorableText } from "./storable";
@@ -105,12 +105,17 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		};
 		// An event about nobody in particular has no personal data to erase: no statement for it.
 		const erasure = entry.subjectUserId === undefined ? [] : [eraseIfSubjectDeleted(db, provider.name, eventId)];
+		const isNew = recordedByThisTransaction(provider.name, eventId);
+		const changes = meaning.kind === "apply" ? meaning.changes(db, isNew) : [];
+		// run after the changes, in the same transaction: it sees what they did
+		const alertProbe = meaning.kind === "apply" ? meaning.alert?.onlyIfFound?.(db, isNew) : undefined;
 		let results: unknown[][];
 		try {
 			results = (await db.batch([
 				recordEvent(db, entry),
 				...erasure,
-				...(meaning.kind === "apply" ? meaning.changes(db, recordedByThisTransaction(provider.name, eventId)) : []),
+				...changes,
+				...(alertProbe ? [alertProbe] : []),
 			])) as unknown[][];
 		} catch (error) {
 			if (isTransient(error)) throw new Rejected("database_unavailable", describeError(error));
@@ -145,17 +150,21 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		}
 
 		const [recorded, ...rest] = results as [Recorded[], ...unknown[][]];
-		const changed = rest.slice(erasure.length);
+		const changed = rest.slice(erasure.length, erasure.length + changes.length);
 		if (recorded.length === 0) return finish("info", "duplicate", json(200, { received: true, outcome: "duplicate" }));
 		const attempt = recorded[0]?.attempts ?? 1;
 		const attemptField = attempt > 1 ? { attempt } : {};
 		switch (meaning.kind) {
 			case "apply": {
+				const alert = raisedAlert(meaning.alert, alertProbe && rest.at(-1));
+				const level = (usual: LogLevel): LogLevel =>
+					alert && severity[alert.level] > severity[usual] ? alert.level : usual;
+				const fields = { ...attemptField, ...alert?.fields };
 				if (recorded[0]?.status === "unmatched") {
-					return finish("warn", "unmatched", json(200, { received: true, outcome: "unmatched" }), attemptField);
+					return finish(level("warn"), "unmatched", json(200, { received: true, outcome: "unmatched" }), fields);
 				}
 				const outcome = changed.some((rows) => Array.isArray(rows) && rows.length > 0) ? "applied" : "stale";
-				return finish("info", outcome, json(200, { received: true, outcome }), attemptField);
+				return finish(level("info"), outcome, json(200, { received: true, outcome }), fields);
 			}
 			case "ignore":
 				return finish("info", "ignored", json(200, { received: true, outcome: "ignored" }), {
@@ -187,6 +196,26 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			},
 		);
 	}
+}
+
+const severity: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+
+/**
+ * The alert a new event raises, as log fields (`alert` first), or undefined: an alert with a probe is
+ * raised only when the probe found a row, whose columns join its fields.
+ */
+function raisedAlert(
+	alert: Alert | undefined,
+	probeRows: unknown,
+): { level: LogLevel; fields: Record<string, unknown> } | undefined {
+	if (!alert) return undefined;
+	let found: Record<string, unknown> = {};
+	if (alert.onlyIfFound) {
+		const row = Array.isArray(probeRows) ? (probeRows[0] as Record<string, unknown> | undefined) : undefined;
+		if (!row) return undefined;
+		found = row;
+	}
+	return { level: alert.level, fields: { alert: alert.name, ...alert.fields, ...found } };
 }
 
 /** Ledger keys longer than this (or holding what Postgres cannot store) are replaced by their digest. */

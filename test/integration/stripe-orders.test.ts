@@ -144,14 +144,15 @@ describe("checkout sessions", () => {
 		expect(refund.body.outcome).toBe("applied");
 	});
 
-	it("checkout.session.completed with payment pending only links the order", async () => {
+	it("checkout.session.completed with payment pending links the order and makes it processing", async () => {
 		const order = await pendingOrder();
 		const event = checkout("checkout.session.completed", { orderId: order.id }, order.stripePaymentIntentId);
 		event.data.object.payment_status = "unpaid";
 		await send(event);
 		expect(await orderRow(order.id)).toMatchObject({
-			status: "pending",
+			status: "processing",
 			stripeCheckoutSessionId: event.data.object.id,
+			amountReceived: null,
 		});
 	});
 

@@ -7,8 +7,8 @@ import { mirrorSubscription, setSubscriptionStatus } from "../../domain/subscrip
 import { linkStripeCustomer } from "../../domain/users";
 import { unreadable } from "../../validation";
 import type { Change, Interpretation } from "../../webhooks/provider";
+import type { StripeEvent } from "./order-event";
 import { invoice, invoiceSubscriptionId, seconds, subscription } from "./payload";
-import type { StripeEvent } from "./payments";
 
 function fromInvoice(event: StripeEvent): Interpretation {
 	const parsed = invoice.safeParse(event.object);

@@ -1,6 +1,6 @@
 /**
  * @module providers/stripe
- * Stripe: payments move orders, invoices and subscription events move subscriptions. Deliveries are
+ * Stripe: payments and disputes move orders, invoices and subscription events move subscriptions. Deliveries are
  * signed with `Stripe-Signature` (secret STRIPE_WEBHOOK_SECRET); the event id is the body's `id`.
  * Types we do not handle are acknowledged and recorded as ignored (Stripe disables endpoints that
  * answer 4xx to them), as are events of connected accounts not listed in STRIPE_CONNECT_ACCOUNTS.
@@ -12,6 +12,7 @@ import { stripeKeys, verifyStripeSignature } from "../../signatures/stripe";
 import { asStorableId, claimed, unreadable } from "../../validation";
 import { type Interpretation, type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
 import { billingEventTypes, interpretBilling } from "./billing";
+import { disputeEventTypes, fromDispute } from "./disputes";
 import { stripeEnvelope, stripeType } from "./payload";
 import { interpretPayment, paymentEventTypes } from "./payments";
 
@@ -66,7 +67,7 @@ function interpret(payload: unknown, env: Env): Interpretation {
 	const typed = stripeType.safeParse(payload);
 	if (!typed.success) return { ...unreadable(eventId, "unknown", typed.error, "envelope: "), subjectUserId };
 	const { type } = typed.data;
-	if (!paymentEventTypes.has(type) && !billingEventTypes.has(type))
+	if (!paymentEventTypes.has(type) && !billingEventTypes.has(type) && !disputeEventTypes.has(type))
 		return { kind: "ignore", eventId, eventType: type, subjectUserId };
 	const account = (payload as { account?: unknown }).account;
 	if (account !== undefined && account !== null && !(typeof account === "string" && connectAccounts(env).has(account)))
@@ -75,7 +76,11 @@ function interpret(payload: unknown, env: Env): Interpretation {
 	if (!envelope.success) return { ...unreadable(eventId, type, envelope.error, "envelope: "), subjectUserId };
 	const { id, created, data } = envelope.data;
 	const event = { id, type, eventAt: new Date(created * 1000), object: data.object };
-	const meaning = paymentEventTypes.has(type) ? interpretPayment(event) : interpretBilling(event);
+	const meaning = paymentEventTypes.has(type)
+		? interpretPayment(event)
+		: disputeEventTypes.has(type)
+			? fromDispute(event)
+			: interpretBilling(event);
 	return { ...meaning, subjectUserId: eitherSubject(meaning.subjectUserId, subjectUserId) };
 }
 

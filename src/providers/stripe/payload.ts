@@ -33,9 +33,15 @@ export const stripeEnvelope = z.object({
 	data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
+/** An amount in minor units (cents), as Stripe sends it: a non-negative safe integer. */
+const amount = z.int().check(z.nonnegative());
+/** An ISO currency code, lower case from Stripe (compared case-insensitively). */
+const currency = storableId;
+
 export const paymentIntent = z.object({
 	id: storableId,
 	metadata,
+	latest_charge: reference,
 	last_payment_error: z.nullish(
 		z.object({
 			code: z.nullish(storableText),
@@ -46,6 +52,9 @@ export const paymentIntent = z.object({
 	cancellation_reason: z.nullish(storableText),
 });
 
+/** A succeeded payment intent: what it received decides whether the order is paid. */
+export const succeededPaymentIntent = z.extend(paymentIntent, { amount_received: amount, currency });
+
 export const checkoutSession = z.object({
 	id: storableId,
 	client_reference_id: z.nullish(storableId),
@@ -55,12 +64,39 @@ export const checkoutSession = z.object({
 	customer: reference,
 });
 
+/** A paid checkout session: what it collected decides whether the order is paid. */
+export const paidCheckoutSession = z.extend(checkoutSession, { amount_total: amount, currency });
+
 export const charge = z.object({
 	id: storableId,
 	amount: z.int(),
 	amount_refunded: z.int(),
 	payment_intent: reference,
 	metadata,
+});
+
+/** Stripe's dispute statuses (https://docs.stripe.com/api/disputes/object#dispute_object-status). */
+export const stripeDisputeStatuses = [
+	"warning_needs_response",
+	"warning_under_review",
+	"warning_closed",
+	"needs_response",
+	"under_review",
+	"won",
+	"lost",
+	"prevented",
+] as const;
+
+export const dispute = z.object({
+	id: storableId,
+	amount,
+	currency: z.optional(currency),
+	/** Stripe's reason code (`fraudulent`, `product_not_received`…): free text to us, kept cleaned. */
+	reason: z.nullish(storableText),
+	status: z.enum(stripeDisputeStatuses),
+	charge: reference,
+	payment_intent: reference,
+	evidence_details: z.nullish(z.object({ due_by: z.nullish(unixSeconds) })),
 });
 
 export const invoice = z.object({

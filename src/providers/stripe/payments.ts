@@ -1,41 +1,44 @@
 /**
  * @module providers/stripe/payments
- * Payment events that move orders: payment intents, checkout sessions and refunds.
+ * Payment events that move orders: payment intents, checkout sessions, refunds and disputes.
  * An order is found by `metadata.order_id`, then a checkout session's `client_reference_id`, then
- * the payment intent id; when none matches, the event is recorded as `unmatched`.
+ * the payment intent id, then a charge a payment recorded; when none matches, the event is recorded
+ * as `unmatched`. A payment that does not cover its order raises the `payment_mismatch` alert.
  */
 
+import { sql } from "drizzle-orm";
 import type * as z from "zod/mini";
+import { orders } from "../../db/schema";
+import { type OrderReference, orderBuyer, referencedOrderId } from "../../domain/order-update";
 import {
 	cancelOrder,
+	covers,
 	linkOrderToCheckout,
-	markOrderPaid,
-	type OrderReference,
-	orderBuyer,
-	orderExists,
+	markOrderProcessing,
+	type Receipt,
+	recordPayment,
 	refundOrder,
 } from "../../domain/orders";
 import { linkStripeCustomer } from "../../domain/users";
 import { unreadable } from "../../validation";
-import type { Change, ChangeBuilder, Interpretation } from "../../webhooks/provider";
-import { charge, checkoutSession, paymentIntent } from "./payload";
+import type { Alert, Change, ChangeBuilder, Interpretation } from "../../webhooks/provider";
+import { orderEvent, type StripeEvent } from "./order-event";
+import { charge, checkoutSession, paidCheckoutSession, paymentIntent, succeededPaymentIntent } from "./payload";
 
-export interface StripeEvent {
-	id: string;
-	type: string;
-	eventAt: Date;
-	object: Record<string, unknown>;
-}
-
-/** An event about an order; the order's buyer is the event's subject in the ledger (src/privacy.ts). */
-function orderEvent(event: StripeEvent, ref: OrderReference, changes: ChangeBuilder): Interpretation {
+/**
+ * The `payment_mismatch` alert: raised when the order the payment found is not covered by it, with
+ * what came and what was due (ids and amounts only).
+ */
+function mismatchAlert(ref: OrderReference, receipt: Receipt): Alert {
 	return {
-		kind: "apply",
-		eventId: event.id,
-		eventType: event.type,
-		target: orderExists(ref),
-		subjectUserId: orderBuyer(ref),
-		changes,
+		name: "payment_mismatch",
+		level: "error",
+		fields: { amount_received: receipt.amount, currency_received: receipt.currency },
+		onlyIfFound: (db, isNew) =>
+			db
+				.select({ order_id: orders.id, amount_due: orders.amountTotal, currency_due: orders.currency })
+				.from(orders)
+				.where(sql`${orders.id} = ${referencedOrderId(ref)} and not ${covers(receipt)} and ${isNew}`),
 	};
 }
 
@@ -51,8 +54,20 @@ function fromPaymentIntent(event: StripeEvent): Interpretation {
 	const intent = parsed.data;
 	const ref = { orderId: intent.metadata?.order_id, paymentIntentId: intent.id };
 	switch (event.type) {
-		case "payment_intent.succeeded":
-			return orderEvent(event, ref, (db, isNew) => [markOrderPaid(db, ref, event.eventAt, isNew)]);
+		case "payment_intent.succeeded": {
+			const succeeded = succeededPaymentIntent.safeParse(event.object);
+			if (!succeeded.success) return unreadable(event.id, event.type, succeeded.error);
+			const { amount_received, currency, latest_charge } = succeeded.data;
+			const receipt = { amount: amount_received, currency, chargeId: latest_charge ?? null };
+			return orderEvent(
+				event,
+				ref,
+				(db, isNew) => [recordPayment(db, ref, event.eventAt, receipt, isNew)],
+				mismatchAlert(ref, receipt),
+			);
+		}
+		case "payment_intent.processing":
+			return orderEvent(event, ref, (db, isNew) => [markOrderProcessing(db, ref, isNew)]);
 		case "payment_intent.canceled":
 			return orderEvent(event, ref, (db, isNew) => [
 				cancelOrder(db, ref, event.eventAt, `canceled: ${intent.cancellation_reason ?? "unknown"}`, isNew),
@@ -73,26 +88,36 @@ function fromCheckoutSession(event: StripeEvent): Interpretation {
 		clientReferenceId: session.client_reference_id,
 		paymentIntentId: session.payment_intent,
 	};
+	const completed = event.type === "checkout.session.completed";
 	const paid =
-		event.type === "checkout.session.async_payment_succeeded" ||
-		(event.type === "checkout.session.completed" && session.payment_status !== "unpaid");
+		event.type === "checkout.session.async_payment_succeeded" || (completed && session.payment_status !== "unpaid");
+	// completed but unpaid: an asynchronous method (a bank debit) is still collecting the money
+	const collecting = completed && session.payment_status === "unpaid";
 	const abandoned = event.type === "checkout.session.async_payment_failed" || event.type === "checkout.session.expired";
-	return orderEvent(event, ref, (db, isNew) => {
+	let receipt: Receipt | undefined;
+	if (paid) {
+		const collected = paidCheckoutSession.safeParse(event.object);
+		if (!collected.success) return unreadable(event.id, event.type, collected.error);
+		receipt = { amount: collected.data.amount_total, currency: collected.data.currency, chargeId: null };
+	}
+	const changes: ChangeBuilder = (db, isNew) => {
 		const link = { checkoutSessionId: session.id, paymentIntentId: session.payment_intent ?? null, paid };
 		const changes: [Change, ...Change[]] = [linkOrderToCheckout(db, ref, link, isNew)];
-		if (paid) changes.push(markOrderPaid(db, ref, event.eventAt, isNew));
+		if (receipt) changes.push(recordPayment(db, ref, event.eventAt, receipt, isNew));
+		if (collecting) changes.push(markOrderProcessing(db, ref, isNew));
 		if (abandoned)
 			changes.push(cancelOrder(db, ref, event.eventAt, event.type.replace("checkout.session.", "checkout_"), isNew));
 		if (session.customer) changes.push(linkStripeCustomer(db, orderBuyer(ref), session.customer, isNew));
 		return changes;
-	});
+	};
+	return orderEvent(event, ref, changes, receipt && mismatchAlert(ref, receipt));
 }
 
 function fromCharge(event: StripeEvent): Interpretation {
 	const parsed = charge.safeParse(event.object);
 	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const refunded = parsed.data;
-	const ref = { orderId: refunded.metadata?.order_id, paymentIntentId: refunded.payment_intent };
+	const ref = { orderId: refunded.metadata?.order_id, paymentIntentId: refunded.payment_intent, chargeId: refunded.id };
 	const refund = { amountRefunded: refunded.amount_refunded, whole: refunded.amount_refunded >= refunded.amount };
 	return orderEvent(event, ref, (db, isNew) => [refundOrder(db, ref, event.eventAt, refund, isNew)]);
 }
@@ -100,6 +125,7 @@ function fromCharge(event: StripeEvent): Interpretation {
 /** The payment event types this module applies. */
 export const paymentEventTypes = new Set([
 	"payment_intent.succeeded",
+	"payment_intent.processing",
 	"payment_intent.payment_failed",
 	"payment_intent.failed",
 	"payment_intent.canceled",

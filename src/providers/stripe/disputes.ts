@@ -1,0 +1,74 @@
+/**
+ * @module providers/stripe/disputes
+ * `charge.dispute.*` events: the order found through the dispute's payment intent, else its charge
+ * (once a payment recorded it), keeps the dispute's status, amount and reason (src/domain/disputes.ts).
+ * Every new dispute event raises the `dispute` alert at `warn`, with the date to respond by, so the
+ * shop answers in time; an unmatched one too.
+ */
+import type * as z from "zod/mini";
+import type { DisputeStatus } from "../../db/schema";
+import { recordDispute } from "../../domain/disputes";
+import { unreadable } from "../../validation";
+import type { Alert, Interpretation } from "../../webhooks/provider";
+import { orderEvent, type StripeEvent } from "./order-event";
+import { dispute, type stripeDisputeStatuses } from "./payload";
+
+/** The dispute event types this module applies. */
+export const disputeEventTypes = new Set([
+	"charge.dispute.created",
+	"charge.dispute.updated",
+	"charge.dispute.closed",
+	"charge.dispute.funds_withdrawn",
+	"charge.dispute.funds_reinstated",
+]);
+
+/**
+ * Stripe's statuses folded into ours: an inquiry (`warning_*`) awaits a response or is under review
+ * like a chargeback; one closed without a chargeback (`warning_closed`), or a dispute `prevented`,
+ * kept the money, as a `won` one did.
+ */
+const folded: Record<(typeof stripeDisputeStatuses)[number], DisputeStatus> = {
+	warning_needs_response: "needs_response",
+	warning_under_review: "under_review",
+	warning_closed: "won",
+	needs_response: "needs_response",
+	under_review: "under_review",
+	won: "won",
+	lost: "lost",
+	prevented: "won",
+};
+
+/** A reason worth a log field: Stripe's reason codes are short snake_case words; anything else is left out. */
+const reasonCode = (reason: string | null | undefined) => (reason && /^[a-z_]{1,40}$/.test(reason) ? reason : null);
+
+export function fromDispute(event: StripeEvent): Interpretation {
+	const parsed = dispute.safeParse(event.object);
+	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
+	const found: z.infer<typeof dispute> = parsed.data;
+	const ref = { paymentIntentId: found.payment_intent, chargeId: found.charge };
+	const snapshot = {
+		disputeId: found.id,
+		status: folded[found.status],
+		amount: found.amount,
+		reason: found.reason ?? null,
+		eventAt: event.eventAt,
+		eventId: event.id,
+	};
+	const dueBy = found.evidence_details?.due_by;
+	const alert: Alert = {
+		name: "dispute",
+		level: "warn",
+		fields: {
+			dispute_id: found.id,
+			dispute_status: snapshot.status,
+			stripe_dispute_status: found.status,
+			disputed_amount: found.amount,
+			currency: found.currency ?? null,
+			dispute_reason: reasonCode(found.reason),
+			respond_by: dueBy ? new Date(dueBy * 1000).toISOString() : null,
+			payment_intent: found.payment_intent ?? null,
+			charge: found.charge ?? null,
+		},
+	};
+	return orderEvent(event, ref, (db, isNew) => [recordDispute(db, ref, snapshot, isNew)], alert);
+}
