@@ -31,7 +31,9 @@ ${Object.entries(providers)
 examples:
   npm run send -- clerk user.created --count 20
   npm run send -- clerk user.updated --set data.id=user_123 --set data.first_name=Ada
-  npm run send -- stripe payment_intent.succeeded --set data.object.metadata.order_id=order_demo_1
+  npm run send -- stripe payment_intent.succeeded --set data.object.metadata.order_id=order_demo_6
+  npm run send -- stripe payment_intent.succeeded --set data.object.amount_received=1000 --set data.object.currency=eur
+  npm run send -- stripe charge.dispute.closed --set data.object.status=won
   npm run send -- clerk user.created --url https://shop-webhooks.example.workers.dev --secret whsec_…`;
 
 /** The endpoint for a provider: --url may be a base URL or the full webhook URL. */

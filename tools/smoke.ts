@@ -1,9 +1,9 @@
 /**
  * `npm run smoke`: the CI smoke run, as a developer would do it: `npm run dev` on a fresh embedded
  * database and free ports (so it never collides with a running `npm run dev`), the send CLI posts
- * user.created / user.updated / user.deleted, `npm run db:seed` and a Stripe payment (both finding
- * the server through PORT and BRIDGE_PORT), the rows are read back through the bridge, and the
- * server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
+ * user.created / user.updated / user.deleted, `npm run db:seed` and Stripe events (a payment, a bank
+ * debit on its way, a lost dispute; all finding the server through PORT and BRIDGE_PORT), the rows
+ * are read back through the bridge, and the server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
  */
 import { errorLine, parseCommandLine } from "./cli.ts";
 import { startDevServerOrExit } from "./dev-server.ts";
@@ -70,6 +70,22 @@ try {
 	check((await run(["send", "--", "stripe", "payment_intent.succeeded"])) === 0, "send a Stripe payment");
 	const [order] = await sql("select status from orders where id = 'order_demo_1'");
 	check(order?.[0] === "paid", "the demo order is paid");
+	check(
+		(await run(["send", "--", "stripe", "payment_intent.processing"])) === 0 &&
+			(await run(["send", "--", "stripe", "charge.dispute.closed"])) === 0,
+		"send a bank debit on its way and a lost dispute",
+	);
+	const moved = await sql(
+		"select id, status, dispute_status from orders where id in ('order_demo_5', 'order_demo_7') order by id",
+	);
+	check(
+		JSON.stringify(moved) ===
+			JSON.stringify([
+				["order_demo_5", "processing", null],
+				["order_demo_7", "charged_back", "lost"],
+			]),
+		`order_demo_5 is processing, order_demo_7 charged back (${JSON.stringify(moved)})`,
+	);
 } catch (error) {
 	check(false, errorLine(error));
 } finally {

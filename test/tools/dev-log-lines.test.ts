@@ -42,6 +42,50 @@ describe("humanFormatter", () => {
 		).toMatch(/rejected {2}503 +14 ms {2}database_unavailable 57P01$/);
 	});
 
+	it("adds the alert a line carries, in a few words", () => {
+		const format = humanFormatter(false).format;
+		const mismatch = {
+			level: "error",
+			provider: "stripe",
+			event_type: "payment_intent.succeeded",
+			alert: "payment_mismatch",
+			amount_received: 1000,
+			currency_received: "usd",
+			order_id: "order_demo_6",
+			amount_due: 4999,
+			currency_due: "usd",
+		};
+		expect(format(webhook(mismatch), at)).toMatch(
+			/applied {3}200 +14 ms {2}alert payment_mismatch: order_demo_6 received 1000 usd of 4999 usd$/,
+		);
+		const dispute = {
+			level: "warn",
+			provider: "stripe",
+			event_type: "charge.dispute.created",
+			alert: "dispute",
+			dispute_id: "du_demo_7",
+			dispute_status: "needs_response",
+			stripe_dispute_status: "warning_needs_response",
+			disputed_amount: 4999,
+			currency: "usd",
+			dispute_reason: "fraudulent",
+			respond_by: "2026-12-07T01:05:28.000Z",
+			payment_intent: "pi_demo_7",
+			charge: "ch_demo_7",
+		};
+		expect(format(webhook(dispute), at)).toMatch(
+			/ms {2}alert dispute du_demo_7 needs_response: 4999 usd fraudulent, respond by 2026-12-07T01:05:28\.000Z$/,
+		);
+		expect(format(webhook({ ...dispute, outcome: "unmatched", respond_by: null }), at)).toMatch(
+			/unmatched 200 +14 ms {2}alert dispute du_demo_7 needs_response: 4999 usd fraudulent$/,
+		);
+		// once answered or closed, the deadline is past concern
+		expect(format(webhook({ ...dispute, dispute_status: "lost", stripe_dispute_status: "lost" }), at)).toMatch(
+			/alert dispute du_demo_7 lost: 4999 usd fraudulent$/,
+		);
+		expect(humanFormatter(true).format(webhook(mismatch), at)).toContain("\u001b[31malert payment_mismatch");
+	});
+
 	it("reads the lines wrangler decorates (console.warn/error) and drops the blank lines it adds after them", () => {
 		const formatter = humanFormatter(false);
 		const decorated = `\u001b[33m▲ \u001b[43;33m[\u001b[43;30mWARNING\u001b[43;33m]\u001b[0m \u001b[1m${webhook({ outcome: "unmatched", provider: "stripe" })}\u001b[0m`;

@@ -2,8 +2,8 @@
  * @module tools/dev/log-lines
  * What the `npm run dev` terminal shows of `wrangler dev`'s output. The Worker logs one JSON line per
  * webhook (for `wrangler tail` and Workers Logs); here each becomes one short human line: time,
- * provider, event type, event id, outcome, status, milliseconds, and the reason when it was not
- * applied. `npm run dev -- --json` shows the JSON lines bare instead (`jsonFormatter`).
+ * provider, event type, event id, outcome, status, milliseconds, the reason when it was not
+ * applied, and the alert it raised (a payment that does not cover its order, a dispute). `npm run dev -- --json` shows the JSON lines bare instead (`jsonFormatter`).
  */
 import { styleText } from "node:util";
 
@@ -33,11 +33,35 @@ function text(value: unknown): string {
 	return value === null || value === undefined ? "-" : String(value);
 }
 
+/**
+ * An alert the line carries (src/webhooks/provider.ts), in a few words: what to act on and by when.
+ * The JSON line (`npm run dev -- --json`) has all its fields.
+ */
+function alertSummary(entry: Record<string, unknown>): string | undefined {
+	const money = (amount: unknown, currency: unknown) => `${text(amount)} ${text(currency)}`;
+	switch (entry.alert) {
+		case undefined:
+		case null:
+			return undefined;
+		case "payment_mismatch":
+			return `payment_mismatch: ${text(entry.order_id)} received ${money(entry.amount_received, entry.currency_received)} of ${money(entry.amount_due, entry.currency_due)}`;
+		case "dispute": {
+			// the deadline matters while the shop has yet to answer
+			const open = entry.dispute_status === "needs_response" && typeof entry.respond_by === "string";
+			const respondBy = open ? `, respond by ${entry.respond_by}` : "";
+			return `dispute ${text(entry.dispute_id)} ${text(entry.dispute_status)}: ${money(entry.disputed_amount, entry.currency)} ${text(entry.dispute_reason)}${respondBy}`;
+		}
+		default:
+			return text(entry.alert);
+	}
+}
+
 function webhookLine(entry: Record<string, unknown>, now: Date, paint: (color: Color, text: string) => string) {
 	const outcome = text(entry.outcome);
 	const status = Number(entry.status);
 	const color = status >= 500 ? "red" : (outcomeColors[outcome] ?? "white");
 	const why = [entry.reason, entry.error_code].filter((v) => v !== undefined && v !== null).join(" ");
+	const alert = alertSummary(entry);
 	return [
 		paint("gray", clock(now)),
 		text(entry.provider).padEnd(6),
@@ -46,6 +70,7 @@ function webhookLine(entry: Record<string, unknown>, now: Date, paint: (color: C
 		paint(color, `${outcome.padEnd(9)} ${text(entry.status)}`),
 		`${text(entry.duration_ms).padStart(4)} ms`,
 		...(why ? [paint(color, why)] : []),
+		...(alert ? [paint(entry.level === "error" ? "red" : "yellow", `alert ${alert}`)] : []),
 	].join("  ");
 }
 

@@ -1,7 +1,8 @@
 /**
  * Stripe event templates for the send CLI (API version 2025-03-31.basil, shaped like
  * test/fixtures/payloads/stripe/). Their defaults point at the demo rows of `npm run db:seed`,
- * so every example in the README works against `npm run dev` without --set.
+ * so every example in the README works against `npm run dev` without --set (which edits amounts,
+ * currencies and ids: `--set data.object.amount_received=1000 --set data.object.currency=eur`).
  */
 import { randomBytes } from "node:crypto";
 
@@ -21,15 +22,21 @@ function event(type: string, object: Record<string, unknown>, now: number) {
 	};
 }
 
+/** The demo payment intent of order `order_demo_N` is `pi_demo_N`, and its charge `ch_demo_N` (`npm run db:seed`). */
+const intentOf = (orderId: string) => `pi_${orderId.replace("order_", "")}`;
+const chargeOf = (orderId: string) => `ch_${orderId.replace("order_", "")}`;
+
 function paymentIntent(orderId: string, status: string, extra: Record<string, unknown> = {}) {
 	return {
-		id: `pi_${orderId.replace("order_", "")}`,
+		id: intentOf(orderId),
 		object: "payment_intent",
 		amount: 4999,
 		amount_received: status === "succeeded" ? 4999 : 0,
 		currency: "usd",
 		customer: "cus_demo_ada",
+		latest_charge: status === "canceled" ? null : chargeOf(orderId),
 		metadata: { order_id: orderId },
+		payment_method_types: ["card"],
 		status,
 		last_payment_error: null,
 		...extra,
@@ -46,7 +53,7 @@ function checkoutSession(orderId: string, paymentStatus: string, status: string)
 		customer: "cus_demo_ada",
 		metadata: { order_id: orderId },
 		mode: "payment",
-		payment_intent: `pi_${orderId.replace("order_", "")}`,
+		payment_intent: intentOf(orderId),
 		payment_status: paymentStatus,
 		status,
 	};
@@ -97,6 +104,111 @@ function subscription(status: string, now: number, extra: Record<string, unknown
 	};
 }
 
+const evidenceFields = [
+	"access_activity_log",
+	"billing_address",
+	"cancellation_policy",
+	"cancellation_policy_disclosure",
+	"cancellation_rebuttal",
+	"customer_communication",
+	"customer_email_address",
+	"customer_name",
+	"customer_purchase_ip",
+	"customer_signature",
+	"duplicate_charge_documentation",
+	"duplicate_charge_explanation",
+	"duplicate_charge_id",
+	"product_description",
+	"receipt",
+	"refund_policy",
+	"refund_policy_disclosure",
+	"refund_refusal_explanation",
+	"service_date",
+	"service_documentation",
+	"shipping_address",
+	"shipping_carrier",
+	"shipping_date",
+	"shipping_documentation",
+	"shipping_tracking_number",
+	"uncategorized_file",
+	"uncategorized_text",
+];
+
+/** A balance transaction a dispute moved: the chargeback withdrawal (with its fee) or the reinstatement. */
+function disputeFunds(disputeId: string, chargeId: string, amount: number, seconds: number) {
+	const fee = amount < 0 ? 1500 : 0;
+	return {
+		id: id("txn"),
+		object: "balance_transaction",
+		amount,
+		available_on: seconds,
+		created: seconds,
+		currency: "usd",
+		description: `${amount < 0 ? "Chargeback withdrawal" : "Chargeback reversal"} for ${chargeId}`,
+		exchange_rate: null,
+		fee,
+		fee_details: fee
+			? [{ amount: fee, application: null, currency: "usd", description: "Dispute fee", type: "stripe_fee" }]
+			: [],
+		net: amount - fee,
+		reporting_category: amount < 0 ? "dispute" : "dispute_reversal",
+		source: disputeId,
+		status: "available",
+		type: "adjustment",
+	};
+}
+
+/**
+ * A card chargeback on the paid demo order `order_demo_7` (payment intent pi_demo_7, charge ch_demo_7),
+ * as Stripe's dispute object at each stage: `submitted` once the shop sent evidence, `funds` the
+ * balance transactions so far (withdrawn, then reinstated).
+ */
+function dispute(
+	status: string,
+	now: number,
+	stage: { submitted?: boolean; funds?: ("withdrawn" | "reinstated")[] } = {},
+) {
+	const orderId = "order_demo_7";
+	const seconds = Math.floor(now / 1000);
+	const disputeId = `du_${orderId.replace("order_", "")}`;
+	const amount = 4999;
+	return {
+		id: disputeId,
+		object: "dispute",
+		amount,
+		balance_transactions: (stage.funds ?? []).map((kind) =>
+			disputeFunds(disputeId, chargeOf(orderId), kind === "withdrawn" ? -amount : amount, seconds),
+		),
+		charge: chargeOf(orderId),
+		created: seconds,
+		currency: "usd",
+		enhanced_eligibility_types: [],
+		evidence: {
+			...Object.fromEntries(evidenceFields.map((field) => [field, null])),
+			enhanced_evidence: {},
+			...(stage.submitted ? { product_description: "Order order_demo_7: 1 item", shipping_carrier: "UPS" } : {}),
+		},
+		evidence_details: {
+			// Stripe gives the shop a deadline, here a week; past it the dispute is lost by default.
+			due_by: seconds + 7 * 86400,
+			enhanced_eligibility: {},
+			has_evidence: stage.submitted === true,
+			past_due: false,
+			submission_count: stage.submitted ? 1 : 0,
+		},
+		is_charge_refundable: false,
+		livemode: false,
+		metadata: {},
+		payment_intent: intentOf(orderId),
+		payment_method_details: {
+			card: { brand: "visa", case_type: "chargeback", network_reason_code: "10.4" },
+			type: "card",
+		},
+		reason: "fraudulent",
+		status,
+	};
+}
+
 const declined = {
 	last_payment_error: {
 		code: "card_declined",
@@ -105,10 +217,25 @@ const declined = {
 	},
 };
 
-/** The event types the CLI can build; demo order N is `order_demo_N` with payment intent `pi_demo_N`. */
+/**
+ * The event types the CLI can build, each aimed at a demo order of `npm run db:seed` (order N is
+ * `order_demo_N`, its payment intent `pi_demo_N`, its charge `ch_demo_N`): payment intents at 1
+ * (succeeded; also refunded), 2 (failed), 3 (canceled) and 5 (processing), checkout sessions at 4,
+ * disputes at 7 (paid). Amounts are 4999 usd, as the orders'; `--set` changes any of it.
+ */
 export const stripeTemplates: Record<string, (now: number) => Record<string, unknown>> = {
 	"payment_intent.succeeded": (now) =>
 		event("payment_intent.succeeded", paymentIntent("order_demo_1", "succeeded"), now),
+	"payment_intent.processing": (now) =>
+		event(
+			"payment_intent.processing",
+			// a US bank account (ACH) debit: its charge, `py_…`, settles days later
+			paymentIntent("order_demo_5", "processing", {
+				latest_charge: "py_demo_5",
+				payment_method_types: ["us_bank_account"],
+			}),
+			now,
+		),
 	"payment_intent.payment_failed": (now) =>
 		event("payment_intent.payment_failed", paymentIntent("order_demo_2", "requires_payment_method", declined), now),
 	"payment_intent.canceled": (now) =>
@@ -129,7 +256,7 @@ export const stripeTemplates: Record<string, (now: number) => Record<string, unk
 		event(
 			"charge.refunded",
 			{
-				id: id("ch"),
+				id: chargeOf("order_demo_1"),
 				object: "charge",
 				amount: 4999,
 				amount_refunded: 4999,
@@ -138,6 +265,19 @@ export const stripeTemplates: Record<string, (now: number) => Record<string, unk
 				payment_intent: "pi_demo_1",
 				metadata: {},
 			},
+			now,
+		),
+	"charge.dispute.created": (now) => event("charge.dispute.created", dispute("needs_response", now), now),
+	"charge.dispute.funds_withdrawn": (now) =>
+		event("charge.dispute.funds_withdrawn", dispute("needs_response", now, { funds: ["withdrawn"] }), now),
+	"charge.dispute.updated": (now) =>
+		event("charge.dispute.updated", dispute("under_review", now, { submitted: true, funds: ["withdrawn"] }), now),
+	"charge.dispute.closed": (now) =>
+		event("charge.dispute.closed", dispute("lost", now, { submitted: true, funds: ["withdrawn"] }), now),
+	"charge.dispute.funds_reinstated": (now) =>
+		event(
+			"charge.dispute.funds_reinstated",
+			dispute("won", now, { submitted: true, funds: ["withdrawn", "reinstated"] }),
 			now,
 		),
 	"invoice.paid": (now) => event("invoice.paid", invoice("paid", 2000), now),
