@@ -39,11 +39,10 @@ export interface Alert {
 	name: "payment_mismatch" | "dispute";
 	level: "warn" | "error";
 	fields: Record<string, string | number | null>;
-	/**
-	 * When set, the alert is raised only if this query, run after the changes in the same transaction,
-	 * returns a row; that row's columns join `fields`.
-	 */
-	onlyIfFound?: (db: Database, isNewEvent: SQL) => Change;
+	/** A query run after the changes, in the same transaction: its first row's columns join `fields`. */
+	lookup?: (db: Database, isNewEvent: SQL) => Change;
+	/** Raise the alert only when `lookup` returns a row. */
+	onlyIfFound?: boolean;
 }
 
 /** What every interpretation may say about the event. */

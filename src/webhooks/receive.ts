@@ -108,14 +108,14 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		const isNew = recordedByThisTransaction(provider.name, eventId);
 		const changes = meaning.kind === "apply" ? meaning.changes(db, isNew) : [];
 		// run after the changes, in the same transaction: it sees what they did
-		const alertProbe = meaning.kind === "apply" ? meaning.alert?.onlyIfFound?.(db, isNew) : undefined;
+		const alertLookup = meaning.kind === "apply" ? meaning.alert?.lookup?.(db, isNew) : undefined;
 		let results: unknown[][];
 		try {
 			results = (await db.batch([
 				recordEvent(db, entry),
 				...erasure,
 				...changes,
-				...(alertProbe ? [alertProbe] : []),
+				...(alertLookup ? [alertLookup] : []),
 			])) as unknown[][];
 		} catch (error) {
 			if (isTransient(error)) throw new Rejected("database_unavailable", describeError(error));
@@ -156,7 +156,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		const attemptField = attempt > 1 ? { attempt } : {};
 		switch (meaning.kind) {
 			case "apply": {
-				const alert = raisedAlert(meaning.alert, alertProbe && rest.at(-1));
+				const alert = raisedAlert(meaning.alert, alertLookup && rest.at(-1));
 				const level = (usual: LogLevel): LogLevel =>
 					alert && severity[alert.level] > severity[usual] ? alert.level : usual;
 				const fields = { ...attemptField, ...alert?.fields };
@@ -201,20 +201,16 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 const severity: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
 
 /**
- * The alert a new event raises, as log fields (`alert` first), or undefined: an alert with a probe is
- * raised only when the probe found a row, whose columns join its fields.
+ * The alert a new event raises, as log fields (`alert` first), or undefined: the lookup's first row
+ * joins its fields, and an alert `onlyIfFound` is raised only when there is one.
  */
 function raisedAlert(
 	alert: Alert | undefined,
-	probeRows: unknown,
+	lookupRows: unknown,
 ): { level: LogLevel; fields: Record<string, unknown> } | undefined {
 	if (!alert) return undefined;
-	let found: Record<string, unknown> = {};
-	if (alert.onlyIfFound) {
-		const row = Array.isArray(probeRows) ? (probeRows[0] as Record<string, unknown> | undefined) : undefined;
-		if (!row) return undefined;
-		found = row;
-	}
+	const found = Array.isArray(lookupRows) ? (lookupRows[0] as Record<string, unknown> | undefined) : undefined;
+	if (alert.onlyIfFound && !found) return undefined;
 	return { level: alert.level, fields: { alert: alert.name, ...alert.fields, ...found } };
 }
 

@@ -5,9 +5,11 @@
  * Every new dispute event raises the `dispute` alert at `warn`, with the date to respond by, so the
  * shop answers in time; an unmatched one too.
  */
+import { sql } from "drizzle-orm";
 import type * as z from "zod/mini";
-import type { DisputeStatus } from "../../db/schema";
+import { type DisputeStatus, orders } from "../../db/schema";
 import { recordDispute } from "../../domain/disputes";
+import { referencedOrderId } from "../../domain/order-update";
 import { unreadable } from "../../validation";
 import type { Alert, Interpretation } from "../../webhooks/provider";
 import { orderEvent, type StripeEvent } from "./order-event";
@@ -23,14 +25,17 @@ export const disputeEventTypes = new Set([
 ]);
 
 /**
- * Stripe's statuses folded into ours: an inquiry (`warning_*`) awaits a response or is under review
- * like a chargeback; one closed without a chargeback (`warning_closed`), or a dispute `prevented`,
- * kept the money, as a `won` one did.
+ * Stripe's statuses folded into ours: an inquiry (`warning_*`) or an appeal (`appeal_*`) awaits a
+ * response or is under review like a chargeback; one closed without a chargeback (`warning_closed`),
+ * or a dispute `prevented`, kept the money, as a `won` one did. A closed dispute is final
+ * (src/domain/disputes.ts): an appeal after a loss alerts but leaves the order `charged_back`.
  */
 const folded: Record<(typeof stripeDisputeStatuses)[number], DisputeStatus> = {
 	warning_needs_response: "needs_response",
 	warning_under_review: "under_review",
 	warning_closed: "won",
+	appeal_needs_response: "needs_response",
+	appeal_under_review: "under_review",
 	needs_response: "needs_response",
 	under_review: "under_review",
 	won: "won",
@@ -69,6 +74,12 @@ export function fromDispute(event: StripeEvent): Interpretation {
 			payment_intent: found.payment_intent ?? null,
 			charge: found.charge ?? null,
 		},
+		// the order and where it stands now, when the dispute found one (an unmatched dispute alerts too)
+		lookup: (db) =>
+			db
+				.select({ order_id: orders.id, order_status: orders.status })
+				.from(orders)
+				.where(sql`${orders.id} = ${referencedOrderId(ref)}`),
 	};
 	return orderEvent(event, ref, (db, isNew) => [recordDispute(db, ref, snapshot, isNew)], alert);
 }

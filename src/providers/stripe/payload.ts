@@ -75,13 +75,15 @@ export const charge = z.object({
 	metadata,
 });
 
-/** Stripe's dispute statuses (https://docs.stripe.com/api/disputes/object#dispute_object-status). */
+/** Stripe's dispute statuses (https://docs.stripe.com/api/disputes/object#dispute_object-status; `appeal_*` since stripe-node 23). */
 export const stripeDisputeStatuses = [
 	"warning_needs_response",
 	"warning_under_review",
 	"warning_closed",
 	"needs_response",
 	"under_review",
+	"appeal_needs_response",
+	"appeal_under_review",
 	"won",
 	"lost",
 	"prevented",

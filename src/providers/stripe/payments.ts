@@ -34,7 +34,8 @@ function mismatchAlert(ref: OrderReference, receipt: Receipt): Alert {
 		name: "payment_mismatch",
 		level: "error",
 		fields: { amount_received: receipt.amount, currency_received: receipt.currency },
-		onlyIfFound: (db, isNew) =>
+		onlyIfFound: true,
+		lookup: (db, isNew) =>
 			db
 				.select({ order_id: orders.id, amount_due: orders.amountTotal, currency_due: orders.currency })
 				.from(orders)
