@@ -161,3 +161,105 @@ describe("checkout sessions", () => {
 		});
 	});
 });
+
+describe("money must match (issue 8): what was received, whatever the delivery order", () => {
+	const CHARGE = 4999;
+	const paidSession = (amount: number, currency: string, at: number): OrderEventSpec => ({
+		kind: "checkout",
+		id: "cs",
+		at,
+		type: "checkout.session.completed",
+		session: "cs_a",
+		paymentIntent: "pi_shop",
+		paid: true,
+		amount,
+		currency,
+	});
+
+	it("a short payment and a covering one: paid, paid_at and amount_received from the covering one", async () => {
+		const runs = await everyOrder([
+			{ kind: "succeeded", id: "short", at: 0, amount: CHARGE - 1 },
+			paidSession(CHARGE, "usd", 10),
+		]);
+		expect(runs[0]?.row).toMatchObject({
+			status: "paid",
+			paidAt: at(10),
+			amountReceived: CHARGE,
+			currencyReceived: "usd",
+			stripeChargeId: null,
+		});
+		expect(runs.map((r) => r.outcomes)).toEqual([
+			["applied", "applied"],
+			["applied", "stale"], // a short payment after the covering one changes nothing
+		]);
+	});
+
+	it("two covering payments: the greater amount kept with its charge, paid_at the earliest", async () => {
+		const runs = await everyOrder([
+			{ kind: "succeeded", id: "over", at: 20, amount: CHARGE + 1 },
+			paidSession(CHARGE, "usd", 10),
+		]);
+		expect(runs[0]?.row).toMatchObject({
+			status: "paid",
+			paidAt: at(10),
+			amountReceived: CHARGE + 1,
+			stripeChargeId: "~ch_1",
+		});
+	});
+
+	it("more in another currency and less in the order's: payment_mismatch, the one in the order's currency kept", async () => {
+		const runs = await everyOrder([
+			{ kind: "succeeded", id: "eur", at: 0, amount: CHARGE + 1, currency: "eur" },
+			paidSession(CHARGE - 1, "usd", 10),
+		]);
+		expect(runs[0]?.row).toMatchObject({
+			status: "payment_mismatch",
+			paidAt: null,
+			amountReceived: CHARGE - 1,
+			currencyReceived: "usd",
+		});
+	});
+
+	it("the same amount in USD and usd: both cover; the byte-wise greater currency is kept", async () => {
+		const runs = await everyOrder([
+			{ kind: "succeeded", id: "upper", at: 0, amount: CHARGE, currency: "USD" },
+			paidSession(CHARGE, "usd", 10),
+		]);
+		// "usd" > "USD" under COLLATE "C": the session's receipt, which has no charge
+		expect(runs[0]?.row).toMatchObject({ status: "paid", paidAt: at(0), currencyReceived: "usd" });
+	});
+
+	it("processing, a failure and a success, in every order: paid, no failure left", async () => {
+		const runs = await everyOrder([
+			{ kind: "processing", id: "p", at: 0 },
+			{ kind: "failed", id: "f", at: 10, reason: "do_not_honor" },
+			{ kind: "succeeded", id: "s", at: 20 },
+		]);
+		expect(runs[0]?.row).toMatchObject({ status: "paid", paidAt: at(20), cancelledAt: null, paymentError: null });
+	});
+
+	it("a refund and a lost dispute of a short payment, in every order: charged_back", async () => {
+		const runs = await everyOrder([
+			{ kind: "succeeded", id: "short", at: 0, amount: CHARGE - 1 },
+			{ kind: "refunded", id: "r", at: 10, refunded: 1000 },
+			{
+				kind: "dispute",
+				id: "d",
+				at: 20,
+				type: "charge.dispute.closed",
+				dispute: "du_a",
+				status: "lost",
+				amount: CHARGE - 1,
+				reason: "fraudulent",
+			},
+		]);
+		expect(runs[0]?.row).toMatchObject({
+			status: "charged_back",
+			amountReceived: CHARGE - 1,
+			amountRefunded: 1000,
+			disputeStatus: "lost",
+			disputedAmount: CHARGE - 1,
+			stripeDisputeId: "~du_a",
+		});
+	});
+});

@@ -3,9 +3,18 @@
  * and the signed deliveries in the shared vectors pass through the real endpoint.
  */
 import { describe, expect, it } from "vitest";
-import { deliver } from "../support/deliver";
+import { uniqueId } from "../support/clerk";
+import { deliver, webhookLine } from "../support/deliver";
+import { checkoutEvent, intentEvent } from "../support/money";
 import { ledgerRows } from "../support/rows";
-import { chargeRefunded, pendingOrder, type StripeTestEvent, stripeEvent, stripeRequest } from "../support/stripe";
+import {
+	chargeRefunded,
+	disputeEvent,
+	pendingOrder,
+	type StripeTestEvent,
+	stripeEvent,
+	stripeRequest,
+} from "../support/stripe";
 import { deliverVector, type SignatureVector, stripeVectors } from "../support/vectors";
 
 describe("database round trips", () => {
@@ -18,6 +27,30 @@ describe("database round trips", () => {
 		["invoice.payment_failed", () => stripeEvent("invoice.payment_failed")],
 		["customer.subscription.updated", () => stripeEvent("customer.subscription.updated")],
 		["an ignored type", () => stripeEvent("invoice.paid", "customer.created")],
+		// issue 8
+		["payment_intent.processing", (order) => intentEvent("payment_intent.processing", order)],
+		[
+			"checkout.session.async_payment_succeeded",
+			(order) => checkoutEvent("checkout.session.async_payment_succeeded", order),
+		],
+		[
+			"charge.dispute.created",
+			(order) =>
+				disputeEvent("charge.dispute.created", {
+					status: "needs_response",
+					charge: uniqueId("ch"),
+					paymentIntent: order.stripePaymentIntentId,
+				}),
+		],
+		[
+			"charge.dispute.closed (lost)",
+			(order) =>
+				disputeEvent("charge.dispute.closed", {
+					status: "lost",
+					charge: uniqueId("ch"),
+					paymentIntent: order.stripePaymentIntentId,
+				}),
+		],
 	];
 
 	it.each(cases)("%s costs exactly one request", async (_, build) => {
@@ -27,6 +60,35 @@ describe("database round trips", () => {
 			event.data.object.metadata.order_id = order.id;
 		const delivered = await deliver(await stripeRequest(event));
 		expect(delivered.status).toBe(200);
+		expect(delivered.databaseRequests).toHaveLength(1);
+	});
+
+	// An alert that depends on the database (the order found, not covered) is read in the same round trip.
+	it.each([
+		[
+			"payment_intent.succeeded for less (payment_mismatch)",
+			(order: Awaited<ReturnType<typeof pendingOrder>>) =>
+				intentEvent("payment_intent.succeeded", order, { amount: 100 }),
+		],
+		[
+			"checkout.session.completed for less (payment_mismatch)",
+			(order: Awaited<ReturnType<typeof pendingOrder>>) =>
+				checkoutEvent("checkout.session.completed", order, { amount: 100 }),
+		],
+		[
+			"a dispute of no known order (unmatched)",
+			() =>
+				disputeEvent("charge.dispute.created", {
+					status: "needs_response",
+					charge: uniqueId("ch_nowhere"),
+					paymentIntent: uniqueId("pi_nowhere"),
+				}),
+		],
+	])("%s costs exactly one request, alert included", async (_, build) => {
+		const order = await pendingOrder();
+		const delivered = await deliver(await stripeRequest(build(order)));
+		expect(delivered.status).toBe(200);
+		expect(webhookLine(delivered)).toHaveProperty("alert");
 		expect(delivered.databaseRequests).toHaveLength(1);
 	});
 });

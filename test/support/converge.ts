@@ -12,9 +12,9 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { orders, subscriptions, users } from "../../src/db/schema";
 import { clerkRequest, userDeletedEvent, userEvent } from "./clerk";
-import { deliver } from "./deliver";
+import { deliver, webhookLine } from "./deliver";
 import { testDb } from "./rows";
-import { type StripeTestEvent, stripeEvent, stripeRequest } from "./stripe";
+import { type DisputeEventType, disputeEvent, type StripeTestEvent, stripeEvent, stripeRequest } from "./stripe";
 
 /** A fresh fixed-length prefix (`n` + 12 hex + `_`). */
 export function namespace(): string {
@@ -54,10 +54,12 @@ export function deliveryOrder(n: number): fc.Arbitrary<number[]> {
 	});
 }
 
-/** What one delivery answered, and the rows it looked at before and after. */
+/** What one delivery answered and logged, and the rows it looked at before and after. */
 export interface Step {
 	event: number;
 	outcome: unknown;
+	/** The delivery's one `webhook` log line. */
+	line: Record<string, unknown>;
 	before: unknown;
 	after: unknown;
 }
@@ -78,10 +80,35 @@ export async function deliverInOrder(
 		if (delivered.status !== 200)
 			throw new Error(`event ${event}: HTTP ${delivered.status} ${JSON.stringify(delivered.body)}`);
 		const after = await rows();
-		steps.push({ event, outcome: delivered.body.outcome, before, after });
+		steps.push({ event, outcome: delivered.body.outcome, line: webhookLine(delivered), before, after });
 		before = after;
 	}
 	return steps;
+}
+
+/** The alert a delivery's log line should carry and at which level (`info`: no alert). */
+export interface ExpectedAlert {
+	alert: string | undefined;
+	level: "info" | "warn" | "error";
+}
+
+/**
+ * The steps whose log line breaks "a new event raises `expected(event)`, at its level; a duplicate
+ * raises nothing and logs at info".
+ */
+export function misalertedSteps(steps: Step[], expected: (event: number) => ExpectedAlert): string[] {
+	const seen = new Set<number>();
+	const problems: string[] = [];
+	for (const [n, step] of steps.entries()) {
+		const want = seen.has(step.event) ? { alert: undefined, level: "info" } : expected(step.event);
+		const got = { alert: step.line.alert, level: step.line.level };
+		if (got.alert !== want.alert || got.level !== want.level)
+			problems.push(
+				`delivery ${n} (event ${step.event}): logged ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
+			);
+		seen.add(step.event);
+	}
+	return problems;
 }
 
 /** The steps that break "applied ⇔ something changed; a repeated event id is a duplicate". */
@@ -101,11 +128,29 @@ export function inconsistentSteps(steps: Step[]): string[] {
 // ——— Stripe: one order ———
 
 const T = 1_790_000_000;
-const CHARGE = 4999;
+/** The order's amount_total (usd). */
+export const CHARGE = 4999;
 
-/** A Stripe payment event for one order, in the abstract (ids are suffixes, times offsets from T). */
+/** Stripe's dispute statuses, inquiries (`warning_*`) included. */
+export const stripeDisputeStatuses = [
+	"warning_needs_response",
+	"warning_under_review",
+	"warning_closed",
+	"needs_response",
+	"under_review",
+	"won",
+	"lost",
+	"prevented",
+] as const;
+
+/**
+ * A Stripe event for one order, in the abstract (ids are suffixes, times offsets from T). A payment
+ * receives `amount` (default CHARGE) in `currency` (default usd) through the charge `ch_1`; a dispute
+ * names the shop's payment intent and that charge.
+ */
 export type OrderEventSpec =
-	| { kind: "succeeded"; id: string; at: number }
+	| { kind: "succeeded"; id: string; at: number; amount?: number; currency?: string }
+	| { kind: "processing"; id: string; at: number }
 	| { kind: "failed"; id: string; at: number; reason: string }
 	| { kind: "canceled"; id: string; at: number; reason: string }
 	| { kind: "refunded"; id: string; at: number; refunded: number }
@@ -121,14 +166,33 @@ export type OrderEventSpec =
 			session: string;
 			paymentIntent: string | null;
 			paid: boolean;
+			amount?: number;
+			currency?: string;
+	  }
+	| {
+			kind: "dispute";
+			id: string;
+			at: number;
+			type: DisputeEventType;
+			dispute: string;
+			status: (typeof stripeDisputeStatuses)[number];
+			amount: number;
+			reason: string | null;
 	  };
 
 const eventId = fc.stringMatching(/^[a-z0-9]{1,6}$/);
 /** Times from a small range, so that ties are common. */
 const offset = fc.constantFrom(0, 10, 20);
 
+/** What a payment received: short by one, exact, over by one; in the order's currency (any case) or another. */
+const received = {
+	amount: fc.constantFrom(CHARGE - 1, CHARGE, CHARGE + 1),
+	currency: fc.constantFrom("usd", "USD", "eur"),
+};
+
 export const orderEventSpec: fc.Arbitrary<Omit<OrderEventSpec, "id">> = fc.oneof(
-	fc.record({ kind: fc.constant("succeeded" as const), at: offset }),
+	fc.record({ kind: fc.constant("succeeded" as const), at: offset, ...received }),
+	fc.record({ kind: fc.constant("processing" as const), at: offset }),
 	fc.record({ kind: fc.constant("failed" as const), at: offset, reason: fc.constantFrom("do_not_honor", "lost_card") }),
 	fc.record({ kind: fc.constant("canceled" as const), at: offset, reason: fc.constantFrom("abandoned", "duplicate") }),
 	fc.record({ kind: fc.constant("refunded" as const), at: offset, refunded: fc.constantFrom(1000, 2500, CHARGE) }),
@@ -145,13 +209,48 @@ export const orderEventSpec: fc.Arbitrary<Omit<OrderEventSpec, "id">> = fc.oneof
 			session: fc.constantFrom("cs_a", "cs_b"),
 			intent: fc.constantFrom("none", "own", "shop"),
 			paid: fc.boolean(),
+			...received,
 		})
 		.map(({ intent, ...rest }) => ({
 			...rest,
 			// a session has one payment intent (or none yet): its own, or the one the shop recorded on the order
 			paymentIntent: intent === "own" ? `pi_of_${rest.session}` : intent === "shop" ? "pi_shop" : null,
 		})),
+	fc.record({
+		kind: fc.constant("dispute" as const),
+		at: offset,
+		type: fc.constantFrom<DisputeEventType>(
+			"charge.dispute.created",
+			"charge.dispute.updated",
+			"charge.dispute.closed",
+			"charge.dispute.funds_withdrawn",
+			"charge.dispute.funds_reinstated",
+		),
+		dispute: fc.constantFrom("du_a", "du_b"),
+		status: fc.constantFrom(...stripeDisputeStatuses),
+		amount: fc.constantFrom(1000, CHARGE),
+		reason: fc.constantFrom("fraudulent", "product_not_received", null),
+	}),
 );
+
+/** True when a spec is a payment that does not cover the order (CHARGE usd): it raises `payment_mismatch`. */
+function paysShort(spec: OrderEventSpec): boolean {
+	const paid =
+		spec.kind === "succeeded" ||
+		(spec.kind === "checkout" &&
+			(spec.type === "checkout.session.async_payment_succeeded" ||
+				(spec.type === "checkout.session.completed" && spec.paid)));
+	if (!paid) return false;
+	const { amount = CHARGE, currency = "usd" } = spec as { amount?: number; currency?: string };
+	return amount < CHARGE || currency.toLowerCase() !== "usd";
+}
+
+/** The alert a new delivery of `spec` raises on an order it finds, and the line's level. */
+export function orderEventAlert(spec: OrderEventSpec): ExpectedAlert {
+	if (spec.kind === "dispute") return { alert: "dispute", level: "warn" };
+	if (paysShort(spec)) return { alert: "payment_mismatch", level: "error" };
+	return { alert: undefined, level: "info" };
+}
 
 /** A set of order events with distinct random ids. */
 export const orderEventSet = (max: number) =>
@@ -167,6 +266,16 @@ export function orderStripeEvent(spec: OrderEventSpec, ns: string, orderId: stri
 		case "succeeded":
 			event = stripeEvent("payment_intent.succeeded", undefined, created);
 			event.data.object.id = pi;
+			event.data.object.amount_received = spec.amount ?? CHARGE;
+			event.data.object.currency = spec.currency ?? "usd";
+			event.data.object.latest_charge = `${ns}ch_1`;
+			break;
+		case "processing":
+			event = stripeEvent("payment_intent.succeeded", "payment_intent.processing", created);
+			event.data.object.id = pi;
+			event.data.object.amount_received = 0;
+			event.data.object.status = "processing";
+			event.data.object.latest_charge = `${ns}ch_1`;
 			break;
 		case "failed":
 			event = stripeEvent("payment_intent.payment_failed", undefined, created);
@@ -203,7 +312,21 @@ export function orderStripeEvent(spec: OrderEventSpec, ns: string, orderId: stri
 			event.data.object.payment_intent = spec.paymentIntent && `${ns}${spec.paymentIntent}`;
 			event.data.object.payment_status = spec.paid ? "paid" : "unpaid";
 			event.data.object.customer = null;
+			event.data.object.amount_total = spec.amount ?? CHARGE;
+			event.data.object.currency = spec.currency ?? "usd";
 			break;
+		case "dispute":
+			// found through the shop's payment intent, as Stripe names it on the dispute (no metadata)
+			return disputeEvent(spec.type, {
+				eventId: `${ns}evt_${spec.id}`,
+				disputeId: `${ns}${spec.dispute}`,
+				status: spec.status,
+				amount: spec.amount,
+				reason: spec.reason,
+				charge: `${ns}ch_1`,
+				paymentIntent: pi,
+				created,
+			});
 	}
 	event.id = `${ns}evt_${spec.id}`;
 	event.data.object.metadata = { order_id: orderId };

@@ -71,6 +71,75 @@ export function chargeRefunded(
 	};
 }
 
+/** The `charge.dispute.*` types (no fixture exists for them: `disputeEvent` builds them). */
+export type DisputeEventType =
+	| "charge.dispute.created"
+	| "charge.dispute.updated"
+	| "charge.dispute.closed"
+	| "charge.dispute.funds_withdrawn"
+	| "charge.dispute.funds_reinstated";
+
+export interface DisputeOptions {
+	/** The dispute's id (`du_…`); a fresh one by default. */
+	disputeId?: string;
+	/** Stripe's own status (`warning_needs_response`, `needs_response`, `lost`, `prevented`…). */
+	status: string;
+	/** `charge`: the disputed charge; `paymentIntent`: its payment intent (null for a charge without one). */
+	charge: string | null;
+	paymentIntent: string | null;
+	amount?: number;
+	currency?: string;
+	reason?: string | null;
+	/** `evidence_details.due_by`, unix seconds (null: none). */
+	dueBy?: number | null;
+	/** The event's `created`, unix seconds. */
+	created?: number;
+	/** The event id; a fresh one by default. */
+	eventId?: string;
+}
+
+/**
+ * A `charge.dispute.*` event shaped like Stripe's (API 2025-03-31.basil): the Dispute object with its
+ * evidence, which holds the buyer's name and email (no log line may show them).
+ */
+export function disputeEvent(type: DisputeEventType, options: DisputeOptions): StripeTestEvent {
+	const created = options.created ?? 1_790_000_000;
+	return {
+		id: options.eventId ?? uniqueId("evt"),
+		type,
+		created,
+		data: {
+			object: {
+				id: options.disputeId ?? uniqueId("du"),
+				object: "dispute",
+				amount: options.amount ?? 4999,
+				balance_transactions: [],
+				charge: options.charge,
+				created: created - 60,
+				currency: options.currency ?? "usd",
+				evidence: {
+					customer_email_address: "jane.doe@example.com",
+					customer_name: "Jane Doe",
+					billing_address: "123 Example St, Brooklyn",
+					product_description: null,
+				},
+				evidence_details: {
+					due_by: options.dueBy === undefined ? created + 7 * 86_400 : options.dueBy,
+					has_evidence: false,
+					past_due: false,
+					submission_count: 0,
+				},
+				is_charge_refundable: false,
+				livemode: false,
+				metadata: {},
+				payment_intent: options.paymentIntent,
+				reason: options.reason === undefined ? "fraudulent" : options.reason,
+				status: options.status,
+			},
+		},
+	};
+}
+
 const stripe = new Stripe("sk_test_unused");
 
 /** A POST to /api/webhooks/stripe, signed like Stripe signs it. */
