@@ -35,3 +35,20 @@ export function describeError(error: unknown): Record<string, unknown> {
 		...(typeof code === "string" ? { error_code: code } : {}),
 	};
 }
+
+const codeShapes = {
+	/** a provider's id (`du_1Q…`, `pi_3Q…`): letters, digits, `_` and `-` */
+	id: /^[A-Za-z0-9_-]{1,255}$/,
+	/** an ISO 4217 currency code, any case */
+	currency: /^[A-Za-z]{3}$/,
+	/** a provider's reason code (`fraudulent`, `product_not_received`) */
+	reason: /^[a-z_]{1,40}$/,
+};
+
+/**
+ * A payload value as a log field: the value when it has the shape of a `kind` of code, else null, so
+ * that no free text a sender put in its place (an address, a name) reaches a log.
+ */
+export function logCode(kind: keyof typeof codeShapes, value: string | null | undefined): string | null {
+	return value && codeShapes[kind].test(value) ? value : null;
+}

@@ -243,6 +243,25 @@ describe("Stripe's dispute statuses", () => {
 		expect(delivered.logText).not.toContain("Jane Doe");
 	});
 
+	it("ids and a currency that are not codes are applied, but left out of the log line", async () => {
+		const order = await paidOrder();
+		const event = disputeOf(order, "charge.dispute.created", "needs_response", {
+			disputeId: "du_jane.doe@example.com",
+		});
+		event.data.object.currency = "Jane Doe";
+		const delivered = await sendOnce(event);
+		expect(await orderRow(order.id)).toMatchObject({ stripeDisputeId: "du_jane.doe@example.com" });
+		expect(webhookLine(delivered)).toMatchObject({
+			alert: "dispute",
+			dispute_id: null,
+			currency: null,
+			charge: order.charge,
+			order_id: order.id,
+		});
+		expect(delivered.logText).not.toContain("jane.doe@example.com");
+		expect(delivered.logText).not.toContain("Jane Doe");
+	});
+
 	it("funds_withdrawn and funds_reinstated are dispute events too", async () => {
 		const order = await paidOrder();
 		const disputeId = uniqueId("du");

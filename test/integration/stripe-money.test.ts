@@ -64,6 +64,18 @@ describe("a payment that does not cover the order", () => {
 		expectNoPersonalData(delivered.logText);
 	});
 
+	it("a currency that is no currency code mismatches, and the alert leaves it out of the log", async () => {
+		const order = await pendingOrder(4999);
+		const event = intentEvent("payment_intent.succeeded", order, { amount: 4999, currency: "jane.doe@example.com" });
+		const delivered = await sendOnce(event);
+		expect(await orderRow(order.id)).toMatchObject({
+			status: "payment_mismatch",
+			currencyReceived: "jane.doe@example.com",
+		});
+		expect(webhookLine(delivered)).toMatchObject({ alert: "payment_mismatch", currency_received: null });
+		expectNoPersonalData(delivered.logText);
+	});
+
 	it("a payment in another currency is a mismatch, even for more than the order", async () => {
 		const order = await pendingOrder(4999);
 		const delivered = await sendOnce(intentEvent("payment_intent.succeeded", order, { amount: 9999, currency: "eur" }));

@@ -10,6 +10,7 @@ import type * as z from "zod/mini";
 import { type DisputeStatus, orders } from "../../db/schema";
 import { recordDispute } from "../../domain/disputes";
 import { referencedOrderId } from "../../domain/order-update";
+import { logCode } from "../../log";
 import { unreadable } from "../../validation";
 import type { Alert, Interpretation } from "../../webhooks/provider";
 import { orderEvent, type StripeEvent } from "./order-event";
@@ -43,9 +44,6 @@ const folded: Record<(typeof stripeDisputeStatuses)[number], DisputeStatus> = {
 	prevented: "won",
 };
 
-/** A reason worth a log field: Stripe's reason codes are short snake_case words; anything else is left out. */
-const reasonCode = (reason: string | null | undefined) => (reason && /^[a-z_]{1,40}$/.test(reason) ? reason : null);
-
 export function fromDispute(event: StripeEvent): Interpretation {
 	const parsed = dispute.safeParse(event.object);
 	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
@@ -64,15 +62,15 @@ export function fromDispute(event: StripeEvent): Interpretation {
 		name: "dispute",
 		level: "warn",
 		fields: {
-			dispute_id: found.id,
+			dispute_id: logCode("id", found.id),
 			dispute_status: snapshot.status,
 			stripe_dispute_status: found.status,
 			disputed_amount: found.amount,
-			currency: found.currency ?? null,
-			dispute_reason: reasonCode(found.reason),
+			currency: logCode("currency", found.currency),
+			dispute_reason: logCode("reason", found.reason),
 			respond_by: dueBy ? new Date(dueBy * 1000).toISOString() : null,
-			payment_intent: found.payment_intent ?? null,
-			charge: found.charge ?? null,
+			payment_intent: logCode("id", found.payment_intent),
+			charge: logCode("id", found.charge),
 		},
 		// the order and where it stands now, when the dispute found one (an unmatched dispute alerts too)
 		lookup: (db) =>

@@ -20,6 +20,7 @@ import {
 	refundOrder,
 } from "../../domain/orders";
 import { linkStripeCustomer } from "../../domain/users";
+import { logCode } from "../../log";
 import { unreadable } from "../../validation";
 import type { Alert, Change, ChangeBuilder, Interpretation } from "../../webhooks/provider";
 import { orderEvent, type StripeEvent } from "./order-event";
@@ -33,7 +34,7 @@ function mismatchAlert(ref: OrderReference, receipt: Receipt): Alert {
 	return {
 		name: "payment_mismatch",
 		level: "error",
-		fields: { amount_received: receipt.amount, currency_received: receipt.currency },
+		fields: { amount_received: receipt.amount, currency_received: logCode("currency", receipt.currency) },
 		onlyIfFound: true,
 		lookup: (db, isNew) =>
 			db
