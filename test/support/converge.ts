@@ -11,6 +11,7 @@ import { eq, inArray } from "drizzle-orm";
 import fc from "fast-check";
 import { expect } from "vitest";
 import { orders, subscriptions, users } from "../../src/db/schema";
+import { stripeDisputeStatuses } from "../../src/providers/stripe/payload";
 import { clerkRequest, userDeletedEvent, userEvent } from "./clerk";
 import { deliver, webhookLine } from "./deliver";
 import { testDb } from "./rows";
@@ -130,18 +131,6 @@ export function inconsistentSteps(steps: Step[]): string[] {
 const T = 1_790_000_000;
 /** The order's amount_total (usd). */
 export const CHARGE = 4999;
-
-/** Stripe's dispute statuses, inquiries (`warning_*`) included. */
-export const stripeDisputeStatuses = [
-	"warning_needs_response",
-	"warning_under_review",
-	"warning_closed",
-	"needs_response",
-	"under_review",
-	"won",
-	"lost",
-	"prevented",
-] as const;
 
 /**
  * A Stripe event for one order, in the abstract (ids are suffixes, times offsets from T). A payment
