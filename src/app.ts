@@ -1,21 +1,36 @@
 /**
  * @module app
- * The Hono app: health check and `/api/webhooks/:provider`, routed to provider modules. A trailing
- * slash is the same path (dashboards are often filled in with one); other methods than POST on a
- * webhook path get 405 with `Allow: POST`. One onError turns anything unexpected into a generic 500
- * (details to the logs only).
+ * The Hono app: health check and `/api/webhooks/<path>`, routed to provider modules through the
+ * registry (src/providers/index.ts); `/api/webhooks/email` serves the provider EMAIL_PROVIDER names.
+ * A trailing slash is the same path (dashboards are often filled in with one); other methods than
+ * POST on a webhook path get 405 with `Allow: POST`. One onError turns anything unexpected into a
+ * generic 500 (details to the logs only).
  */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { database } from "./db/client";
 import { describeError, log } from "./log";
-import { clerk } from "./providers/clerk";
-import { stripe } from "./providers/stripe";
-import type { WebhookProvider } from "./webhooks/provider";
+import { chosenProviders, providers } from "./providers";
+import { setting, type WebhookProvider } from "./webhooks/provider";
 import { receiveWebhook } from "./webhooks/receive";
 
-/** The registry: path segment → provider. A Map, so that `__proto__` or `constructor` name nothing. */
-const providers = new Map<string, WebhookProvider>([clerk, stripe].map((provider) => [provider.name, provider]));
+/** Path → provider. A Map, so that `__proto__` or `constructor` name nothing. */
+const byPath = new Map<string, WebhookProvider>(providers.map((provider) => [provider.path, provider]));
+const byName = new Map<string, WebhookProvider>(providers.map((provider) => [provider.name, provider]));
+
+/** The provider served at `/api/webhooks/<path>`, if any. */
+function providerAt(path: string, env: Env): WebhookProvider | undefined {
+	const found = byPath.get(path);
+	if (found) return found;
+	const chosen = Object.hasOwn(chosenProviders, path) ? chosenProviders[path] : undefined;
+	if (!chosen) return undefined;
+	const name = setting(env, chosen.setting)?.trim() || chosen.fallback;
+	const provider = byName.get(name);
+	return provider && byPath.get(`${path}/${name}`) === provider ? provider : undefined;
+}
+
+/** The webhook path of a request: what follows `/api/webhooks/`, without a trailing slash. */
+const webhookPath = (path: string) => path.slice("/api/webhooks/".length).replace(/\/$/, "");
 
 export const app = new Hono<{ Bindings: Env }>({ strict: false });
 
@@ -31,8 +46,8 @@ app.get("/health", async (c) => {
 	}
 });
 
-app.post("/api/webhooks/:provider", async (c) => {
-	const provider = providers.get(c.req.param("provider"));
+app.post("/api/webhooks/*", async (c) => {
+	const provider = providerAt(webhookPath(c.req.path), c.env);
 	if (!provider) return c.json(unknownProvider, 404);
 	return receiveWebhook(provider, {
 		request: c.req.raw,
@@ -42,8 +57,8 @@ app.post("/api/webhooks/:provider", async (c) => {
 	});
 });
 
-app.all("/api/webhooks/:provider", (c) => {
-	if (!providers.has(c.req.param("provider"))) return c.json(unknownProvider, 404);
+app.all("/api/webhooks/*", (c) => {
+	if (!providerAt(webhookPath(c.req.path), c.env)) return c.json(unknownProvider, 404);
 	c.header("Allow", "POST");
 	return c.json(
 		{

@@ -12,6 +12,7 @@ import {
 	integer,
 	jsonb,
 	pgTable,
+	primaryKey,
 	smallint,
 	text,
 	timestamp,
@@ -57,6 +58,23 @@ export const webhookEvents = pgTable(
 			"webhook_events_status_check",
 			sql.raw(`status in (${webhookEventStatuses.map((s) => `'${s}'`).join(", ")})`),
 		),
+	],
+);
+
+/**
+ * Values a signature covers that are accepted once only (Mailgun's token: src/webhooks/nonces.ts),
+ * kept for a quarter of an hour.
+ */
+export const webhookNonces = pgTable(
+	"webhook_nonces",
+	{
+		provider: text("provider").notNull(),
+		nonce: text("nonce").notNull(),
+		seenAt: instant("seen_at").notNull().defaultNow(),
+	},
+	(table) => [
+		primaryKey({ name: "webhook_nonces_pkey", columns: [table.provider, table.nonce] }),
+		index("webhook_nonces_seen_at_idx").on(table.seenAt),
 	],
 );
 

@@ -16,11 +16,23 @@ export type Rejection =
 	| "timestamp_outside_tolerance"
 	| "malformed_json"
 	| "not_configured"
+	| "replayed_signature"
 	| "database_unavailable";
 
 export type Verification =
-	| { ok: true; deliveryId?: string; sentAt?: number }
+	| {
+			ok: true;
+			deliveryId?: string;
+			sentAt?: number;
+			/**
+			 * A value the signature covers that must be seen once only (Mailgun's token, whose signature
+			 * does not cover the event): the pipeline records it with the delivery, and refuses a second.
+			 */
+			nonce?: string;
+	  }
 	| { ok: false; rejection: Rejection; detail: string };
+
+export type Verified = Extract<Verification, { ok: true }>;
 
 /** A statement that returns at least one row when it changed the shop's data. */
 export type Change = BatchItem<"pg">;
@@ -70,25 +82,42 @@ export type Interpretation =
 	| (About & { kind: "ignore" /** Why a handled type is ignored, for the log (no payload values). */; reason?: string })
 	| (About & { kind: "fail"; reason: string });
 
-export interface WebhookProvider {
-	/** The path segment (`/api/webhooks/<name>`) and the ledger's `provider` value. */
-	readonly name: string;
-	verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification>;
-	/** Reads a verified event (never throws on its content; a throw is recorded as `failed`). `env` holds settings. */
-	interpret(payload: unknown, verified: Extract<Verification, { ok: true }>, env: Env): Interpretation;
+/** A secret (or setting) a provider reads from the environment: `wrangler secret put <name>`. */
+export interface SecretSpec {
+	name: string;
+	/** What to put there, for `.dev.vars.example` and the README (one line). */
+	description: string;
 }
 
-/** Env variables that hold signing secrets. */
-export type SecretName = "CLERK_WEBHOOK_SIGNING_SECRET" | "STRIPE_WEBHOOK_SECRET";
+export interface WebhookProvider {
+	/** The ledger's `provider` value. */
+	readonly name: string;
+	/** Where it is served: `/api/webhooks/<path>` (`clerk`, `email/resend`). */
+	readonly path: string;
+	/** The secrets it reads; unset, its endpoint answers `not_configured` and nothing else needs them. */
+	readonly secrets: readonly SecretSpec[];
+	/** `url` is the request's, for providers that authenticate with a token in the query string. */
+	verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number, url: URL): Promise<Verification>;
+	/**
+	 * Reads a verified body into its events: one for most providers, one per element of a batch
+	 * (SendGrid). Never throws on content (a throw is recorded as `failed`). `env` holds settings.
+	 */
+	interpret(payload: unknown, verified: Verified, env: Env): Interpretation | Interpretation[];
+}
+
+/** A setting of the environment by name (secrets a deployment did not set are undefined). */
+export function setting(env: Env, name: string): string | undefined {
+	const value = (env as unknown as Record<string, unknown>)[name];
+	return typeof value === "string" ? value : undefined;
+}
 
 /** Runs `verify` with the named secret setting; an endpoint whose secret is unset is `not_configured`. */
 export function withSecret(
 	env: Env,
-	name: SecretName,
+	name: string,
 	verify: (setting: string) => Promise<Verification>,
 ): Promise<Verification> {
-	const setting = env[name];
-	if (!setting?.trim())
-		return Promise.resolve({ ok: false, rejection: "not_configured", detail: `${name} is not set` });
-	return verify(setting);
+	const value = setting(env, name);
+	if (!value?.trim()) return Promise.resolve({ ok: false, rejection: "not_configured", detail: `${name} is not set` });
+	return verify(value);
 }

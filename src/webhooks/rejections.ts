@@ -5,7 +5,10 @@
  */
 import type { Rejection } from "./provider";
 
-export function rejectionResponse(rejection: Rejection): { status: 400 | 401 | 413 | 500 | 503; message: string } {
+export function rejectionResponse(rejection: Rejection): {
+	status: 400 | 401 | 406 | 413 | 500 | 503;
+	message: string;
+} {
 	switch (rejection) {
 		case "payload_too_large":
 			return { status: 413, message: "The body is larger than 1 MiB." };
@@ -26,6 +29,12 @@ export function rejectionResponse(rejection: Rejection): { status: 400 | 401 | 4
 			return {
 				status: 401,
 				message: "The signature timestamp is more than 5 minutes from our clock: a replay, or a wrong clock.",
+			};
+		case "replayed_signature":
+			// 406: Mailgun's "do not retry" (a delivery already recorded under this token needs no retry)
+			return {
+				status: 406,
+				message: "This signature was already used: a delivery is signed once and accepted once.",
 			};
 		case "malformed_json":
 			return { status: 400, message: "The body is not valid JSON." };

@@ -4,7 +4,7 @@
  * signs with it (Clerk now; Resend next). The delivery id is the `svix-id` / `webhook-id` header.
  */
 import { standardWebhooksKeys, verifyStandardWebhook } from "../signatures/standard-webhooks";
-import { type SecretName, type Verification, withSecret } from "./provider";
+import { type Verification, withSecret } from "./provider";
 
 const rejections = {
 	missing_headers: "missing_signature_headers",
@@ -16,7 +16,7 @@ const rejections = {
 
 export function verifyWithStandardWebhooks(
 	env: Env,
-	secretName: SecretName,
+	secretName: string,
 	headers: Headers,
 	rawBody: Uint8Array,
 	nowSeconds: number,

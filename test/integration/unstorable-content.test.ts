@@ -187,6 +187,8 @@ describe("our own code throwing on a signed event", () => {
 		const throwing = {
 			name: "stripe",
 			verify: async () => ({ ok: true as const }),
+			path: "stripe",
+			secrets: [],
 			interpret: () => {
 				throw new RangeError("Invalid time value");
 			},

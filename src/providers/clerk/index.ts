@@ -64,6 +64,13 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 
 export const clerk: WebhookProvider = {
 	name: "clerk",
+	path: "clerk",
+	secrets: [
+		{
+			name: "CLERK_WEBHOOK_SIGNING_SECRET",
+			description: "Clerk signing secret(s), whsec_…; several may be given, separated by spaces or commas (rotation)",
+		},
+	],
 	verify: (headers, rawBody, env, nowSeconds) =>
 		verifyWithStandardWebhooks(env, "CLERK_WEBHOOK_SIGNING_SECRET", headers, rawBody, nowSeconds),
 	interpret: (payload, verified) => interpret(payload, verified.deliveryId as string, verified.sentAt as number),

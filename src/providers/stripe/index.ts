@@ -92,6 +92,14 @@ function eitherSubject(own: string | SQL | undefined, fallback: SQL | undefined)
 
 export const stripe: WebhookProvider = {
 	name: "stripe",
+	path: "stripe",
+	secrets: [
+		{
+			name: "STRIPE_WEBHOOK_SECRET",
+			description:
+				"Stripe endpoint secret(s), whsec_… (for `stripe listen`, the secret it prints); several may be given, separated by spaces or commas (rotation)",
+		},
+	],
 	verify,
 	interpret: (payload, _verified, env) => interpret(payload, env),
 };

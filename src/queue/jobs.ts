@@ -1,0 +1,27 @@
+/**
+ * @module queue/jobs
+ * What the jobs queue carries: a tagged union validated with zod on the way out of the queue (a
+ * message that does not parse is dropped with an error log: no retry can mend it). `apply`: a
+ * verified delivery that could not be applied when it arrived (the database was unreachable), with
+ * all that is needed to apply it later exactly as if it had just arrived.
+ */
+import * as z from "zod/mini";
+
+export const applyJob = z.object({
+	kind: z.literal("apply"),
+	/** The provider's name (src/providers/index.ts). */
+	provider: z.string(),
+	/** The verified body, decoded as UTF-8 (never re-verified: it was, on arrival). */
+	body: z.string(),
+	/** What verification established: the delivery id (svix-id), the signing time (unix seconds), a nonce. */
+	deliveryId: z.optional(z.string()),
+	sentAt: z.optional(z.number()),
+	nonce: z.optional(z.string()),
+	/** When it arrived (unix milliseconds), and the request's id, for the logs. */
+	receivedAt: z.number(),
+	requestId: z.string(),
+});
+export type ApplyJob = z.infer<typeof applyJob>;
+
+export const job = z.discriminatedUnion("kind", [applyJob]);
+export type Job = z.infer<typeof job>;

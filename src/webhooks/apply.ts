@@ -1,0 +1,318 @@
+/**
+ * @module webhooks/apply
+ * Applies verified deliveries: each event's ledger row and domain changes, for every event of every
+ * delivery given, in one `db.batch` (one transaction, one round trip): a live request (one delivery,
+ * one or many events) and a batch of queued jobs alike. The trust boundary is behind us: the bodies
+ * here were verified. Deterministic failures are recorded `failed` (replayable); a transient one is
+ * returned for the caller to queue or answer 503, with nothing written.
+ */
+import { database } from "../db/client";
+import { isTransient, refusalReason } from "../db/errors";
+import type { WebhookEventStatus } from "../db/schema";
+import { type LedgerEntry, type Recorded, recordEvent, recordedByThisTransaction } from "../ledger";
+import { describeError, type LogLevel } from "../log";
+import { eraseIfSubjectDeleted } from "../privacy";
+import { sha256Hex } from "../signatures/bytes";
+import { claimed } from "../validation";
+import { isNonceReplay, recordNonce } from "./nonces";
+import type { Alert, Change, Interpretation, Verified, WebhookProvider } from "./provider";
+import { isStorableText, ledgerBody, toStorableText } from "./storable";
+
+/** How one event of a delivery ended. */
+export type EventOutcome = "applied" | "stale" | "unmatched" | "duplicate" | "ignored" | "failed";
+
+/** A verified delivery, as received or as a queued job carries it. */
+export interface VerifiedDelivery {
+	provider: WebhookProvider;
+	env: Env;
+	/** The verified body, decoded (UTF-8), and parsed. */
+	text: string;
+	payload: unknown;
+	verified: Verified;
+}
+
+/** One event's result: what to answer and to log (`fields` joins its log line). */
+export interface EventResult {
+	eventId: string;
+	eventType: string;
+	outcome: EventOutcome;
+	level: LogLevel;
+	fields: Record<string, unknown>;
+}
+
+export type Applied =
+	| { ok: true; events: EventResult[] }
+	/** The signature's nonce was seen before (webhooks/nonces.ts): nothing was written. */
+	| { ok: false; replayed: true }
+	/** The database could not be reached or refused for a passing reason: nothing was written. */
+	| { ok: false; replayed?: false; transient: unknown };
+
+const ledgerStatus: Record<Interpretation["kind"], WebhookEventStatus> = {
+	apply: "processed",
+	ignore: "ignored",
+	fail: "failed",
+};
+
+/** Ledger keys longer than this (or holding what Postgres cannot store) are replaced by their digest. */
+const MAX_KEY_LENGTH = 255;
+
+/** One event, ready for the batch. */
+interface Prepared {
+	delivery: number;
+	meaning: Interpretation;
+	entry: LedgerEntry;
+	/** A repeat of an earlier event of the same batch: no statements, answered `duplicate`. */
+	repeat: boolean;
+	statements: Change[];
+	/** Where its statements start in the batch, and how many are domain changes. */
+	changes: number;
+	lookup: boolean;
+	text: string;
+	payload: unknown;
+}
+
+/**
+ * Applies every event of `deliveries` in one transaction and returns, per delivery, its events'
+ * results (in the order the provider read them). Never throws.
+ */
+export async function applyDeliveries(deliveries: VerifiedDelivery[], env: Env): Promise<Applied[]> {
+	const db = database(env.DATABASE_URL);
+	let prepared: Prepared[];
+	try {
+		prepared = await prepare(deliveries, db);
+	} catch (error) {
+		return deliveries.map(() => ({ ok: false, transient: error }));
+	}
+	const nonces = deliveries.map((d) => (d.verified.nonce ? recordNonce(db, d.provider.name, d.verified.nonce) : null));
+	const statements: Change[] = [...nonces.filter((n) => n !== null), ...prepared.flatMap((p) => p.statements)];
+	if (statements.length === 0) return deliveries.map((_, i) => ({ ok: true, events: results(prepared, i, []) }));
+	try {
+		const rows = (await db.batch(statements as [Change, ...Change[]])) as unknown[][];
+		const offset = nonces.filter((n) => n !== null).length;
+		return deliveries.map((_, i) => ({ ok: true, events: results(prepared, i, rows.slice(offset)) }));
+	} catch (error) {
+		if (isTransient(error)) return deliveries.map(() => ({ ok: false, transient: error }));
+		// Deterministic: one delivery (or one event) is the cause. Each delivery again on its own, each
+		// event that still fails recorded `failed`: the others must not pay for it.
+		const applied: Applied[] = [];
+		for (const i of deliveries.keys()) applied.push(await applyAlone(db, nonces[i] ?? null, prepared, i));
+		return applied;
+	}
+}
+
+/** Reads and keys every event, and builds its statements. */
+async function prepare(deliveries: VerifiedDelivery[], db: ReturnType<typeof database>): Promise<Prepared[]> {
+	const seen = new Set<string>();
+	const prepared: Prepared[] = [];
+	for (const [index, { provider, env, text, payload, verified }] of deliveries.entries()) {
+		const meanings = [interpretSafely(provider, payload, verified, env)].flat();
+		const many = meanings.length > 1;
+		for (const [n, meaning] of meanings.entries()) {
+			const eventText = many ? JSON.stringify(eventPayload(payload, n)) : text;
+			const eventId =
+				(await ledgerKey(meaning.eventId)) ??
+				`sha256:${await sha256Hex(new TextEncoder().encode(text))}${many ? `:${n}` : ""}`;
+			// cut first, then clean: a cut may split a surrogate pair
+			const eventType = toStorableText(meaning.eventType.slice(0, MAX_KEY_LENGTH));
+			const key = `${provider.name}\u0000${eventId}`;
+			const repeat = seen.has(key);
+			seen.add(key);
+			const eventJson = many ? eventPayload(payload, n) : payload;
+			const entry: LedgerEntry = {
+				provider: provider.name,
+				eventId,
+				eventType,
+				status: ledgerStatus[meaning.kind],
+				target: meaning.kind === "apply" ? meaning.target : undefined,
+				body: ledgerBody(eventText, eventJson),
+				lastError: meaning.kind === "fail" ? meaning.reason : undefined,
+				subjectUserId: meaning.subjectUserId,
+			};
+			const statements = repeat ? { all: [], changes: 0, lookup: false } : eventStatements(db, entry, meaning);
+			prepared.push({
+				delivery: index,
+				meaning,
+				entry,
+				repeat,
+				statements: statements.all,
+				changes: statements.changes,
+				lookup: statements.lookup,
+				text: eventText,
+				payload: eventJson,
+			});
+		}
+	}
+	return prepared;
+}
+
+/** The element of a batch body an event came from (the whole body when it is not an array). */
+function eventPayload(payload: unknown, n: number): unknown {
+	return Array.isArray(payload) ? payload[n] : payload;
+}
+
+/** [record, erasure?, ...changes, lookup?]: the statements of one event. */
+function eventStatements(db: ReturnType<typeof database>, entry: LedgerEntry, meaning: Interpretation) {
+	// An event about nobody in particular has no personal data to erase: no statement for it.
+	const erasure = entry.subjectUserId === undefined ? [] : [eraseIfSubjectDeleted(db, entry.provider, entry.eventId)];
+	const isNew = recordedByThisTransaction(entry.provider, entry.eventId);
+	const changes = meaning.kind === "apply" ? meaning.changes(db, isNew) : [];
+	// run after the changes, in the same transaction: it sees what they did
+	const lookup = meaning.kind === "apply" ? meaning.alert?.lookup?.(db, isNew) : undefined;
+	return {
+		all: [recordEvent(db, entry), ...erasure, ...changes, ...(lookup ? [lookup] : [])],
+		changes: changes.length,
+		lookup: lookup !== undefined,
+	};
+}
+
+/** Delivery `index`'s results from the batch's rows (every prepared event's statements, in order). */
+function results(prepared: Prepared[], index: number, rows: unknown[][]): EventResult[] {
+	const out: EventResult[] = [];
+	let at = 0;
+	for (const p of prepared) {
+		const own = rows.slice(at, at + p.statements.length);
+		at += p.statements.length;
+		if (p.delivery === index) out.push(p.repeat ? duplicate(p) : resultOf(p, own));
+	}
+	return out;
+}
+
+function duplicate(p: Prepared): EventResult {
+	return { eventId: p.entry.eventId, eventType: p.entry.eventType, outcome: "duplicate", level: "info", fields: {} };
+}
+
+const severity: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+
+/** What one event's statements returned means: its outcome, level and log fields. */
+function resultOf(p: Prepared, rows: unknown[][]): EventResult {
+	const [recorded, ...rest] = rows as [Recorded[], ...unknown[][]];
+	const { meaning, entry } = p;
+	const base = { eventId: entry.eventId, eventType: entry.eventType };
+	if (!recorded || recorded.length === 0) return duplicate(p);
+	const attempt = recorded[0]?.attempts ?? 1;
+	const attemptField = attempt > 1 ? { attempt } : {};
+	switch (meaning.kind) {
+		case "apply": {
+			const erasure = p.statements.length - 1 - p.changes - (p.lookup ? 1 : 0);
+			const changed = rest.slice(erasure, erasure + p.changes);
+			const alert = raisedAlert(meaning.alert, p.lookup ? rest.at(-1) : undefined);
+			const level = (usual: LogLevel): LogLevel =>
+				alert && severity[alert.level] > severity[usual] ? alert.level : usual;
+			const fields = { ...attemptField, ...alert?.fields };
+			if (recorded[0]?.status === "unmatched") return { ...base, outcome: "unmatched", level: level("warn"), fields };
+			const outcome = changed.some((r) => Array.isArray(r) && r.length > 0) ? "applied" : "stale";
+			return { ...base, outcome, level: level("info"), fields };
+		}
+		case "ignore":
+			return {
+				...base,
+				outcome: "ignored",
+				level: "info",
+				fields: { ...attemptField, ...(meaning.reason ? { reason: meaning.reason } : {}) },
+			};
+		case "fail":
+			return { ...base, outcome: "failed", level: "error", fields: { ...attemptField, reason: meaning.reason } };
+	}
+}
+
+/**
+ * Delivery `index` alone, after the shared batch failed deterministically: each of its events in its
+ * own batch; one that fails again is recorded `failed` in a statement that cannot refuse it.
+ */
+async function applyAlone(
+	db: ReturnType<typeof database>,
+	nonce: Change | null,
+	prepared: Prepared[],
+	index: number,
+): Promise<Applied> {
+	const events: EventResult[] = [];
+	let pendingNonce = nonce;
+	for (const p of prepared.filter((q) => q.delivery === index)) {
+		if (p.repeat) {
+			events.push(duplicate(p));
+			continue;
+		}
+		const first = pendingNonce ? [pendingNonce] : [];
+		try {
+			const rows = (await db.batch([...first, ...p.statements] as [Change, ...Change[]])) as unknown[][];
+			pendingNonce = null;
+			events.push(resultOf(p, rows.slice(first.length)));
+		} catch (error) {
+			if (isNonceReplay(error)) return { ok: false, replayed: true };
+			if (isTransient(error)) return { ok: false, transient: error };
+			const reason = refusalReason(error);
+			const entry = { ...p.entry, status: "failed" as const, target: undefined, lastError: reason };
+			const failed: LedgerEntry = { ...entry, body: ledgerBody(p.text, p.payload, true) };
+			const erasure =
+				p.entry.subjectUserId === undefined ? [] : [eraseIfSubjectDeleted(db, failed.provider, failed.eventId)];
+			try {
+				const rows = (await db.batch([...first, recordEvent(db, failed), ...erasure] as [
+					Change,
+					...Change[],
+				])) as unknown[][];
+				pendingNonce = null;
+				const recorded = rows[first.length] as Recorded[];
+				if (recorded.length === 0) events.push(duplicate(p));
+				else
+					events.push({
+						eventId: p.entry.eventId,
+						eventType: p.entry.eventType,
+						outcome: "failed",
+						level: "error",
+						fields: {
+							reason,
+							...(recorded[0] && recorded[0].attempts > 1 ? { attempt: recorded[0].attempts } : {}),
+							...describeError(error),
+						},
+					});
+			} catch (fallbackError) {
+				if (isNonceReplay(fallbackError)) return { ok: false, replayed: true };
+				return { ok: false, transient: fallbackError };
+			}
+		}
+	}
+	return { ok: true, events };
+}
+
+/**
+ * The alert a new event raises, as log fields (`alert` first), or undefined: the lookup's first row
+ * joins its fields, and an alert `onlyIfFound` is raised only when there is one.
+ */
+function raisedAlert(
+	alert: Alert | undefined,
+	lookupRows: unknown,
+): { level: LogLevel; fields: Record<string, unknown> } | undefined {
+	if (!alert) return undefined;
+	const found = Array.isArray(lookupRows) ? (lookupRows[0] as Record<string, unknown> | undefined) : undefined;
+	if (alert.onlyIfFound && !found) return undefined;
+	return { level: alert.level, fields: { alert: alert.name, ...alert.fields, ...found } };
+}
+
+/** The ledger's key for an event id: the id itself, or `id-sha256:<hex>` when a btree index or text cannot hold it. */
+async function ledgerKey(id: string | undefined): Promise<string | undefined> {
+	if (id === undefined) return undefined;
+	if (id.length <= MAX_KEY_LENGTH && isStorableText(id)) return id;
+	return `id-sha256:${await sha256Hex(new TextEncoder().encode(id))}`;
+}
+
+/**
+ * The provider's reading of the body. Our code throwing on a signed event (a time it cannot turn into
+ * a Date, say) is deterministic: the event is recorded `failed`, never answered as an outage.
+ */
+function interpretSafely(
+	provider: WebhookProvider,
+	payload: unknown,
+	verified: Verified,
+	env: Env,
+): Interpretation | Interpretation[] {
+	try {
+		return provider.interpret(payload, verified, env);
+	} catch (error) {
+		return {
+			kind: "fail",
+			eventId: verified.deliveryId ?? claimed(payload, "id"),
+			eventType: claimed(payload, "type") ?? "unknown",
+			reason: `internal error while reading the event: ${error instanceof Error ? error.name : typeof error}`,
+		};
+	}
+}
