@@ -53,22 +53,32 @@ function proposeStatus(db: Database, ref: OrderReference, proposed: ProposedStat
 	);
 }
 
-/** Money received for an order: minor units of `currency` (ISO code, any case), and its charge when known. */
+/**
+ * Money received for an order: minor units of `currency` (ISO code, any case; null when the event
+ * states none, as a setup-mode Checkout Session: it then counts as the order's), and its charge when known.
+ */
 export interface Receipt {
 	amount: number;
-	currency: string;
+	currency: string | null;
 	chargeId: string | null;
 }
 
+/** An ISO currency code, lower-cased the same on every server (ASCII only, whatever the database's locale). */
+const currencyCode = (currency: SQL | PgColumn) => sql`lower(${currency} collate "C")`;
+
+/** The receipt's currency, the order's when it states none. */
+const receivedCurrency = (receipt: Receipt) => sql`coalesce(${receipt.currency}::text, ${orders.currency})`;
+
 /** True when the receipt covers the order: at least `amount_total`, in the order's currency (any case). */
 export function covers(receipt: Receipt): SQL {
-	return sql`(${receipt.amount}::bigint >= ${orders.amountTotal} and lower(${receipt.currency}::text) = lower(${orders.currency}))`;
+	return sql`(${receipt.amount}::bigint >= ${orders.amountTotal} and ${currencyCode(receivedCurrency(receipt))} = ${currencyCode(orders.currency)})`;
 }
 
 /** A receipt's precedence: one that covers, then in the order's currency, then more, then by currency and charge. */
 function receiptKey(amount: SQL | PgColumn, currency: SQL | PgColumn, chargeId: SQL | PgColumn): SQL {
-	return sql`row(${amount} >= ${orders.amountTotal} and lower(${currency}) = lower(${orders.currency}),
-		lower(${currency}) = lower(${orders.currency}), ${amount}, ${currency} collate "C", coalesce(${chargeId}, '') collate "C")`;
+	const sameCurrency = sql`${currencyCode(currency)} = ${currencyCode(orders.currency)}`;
+	return sql`row(${amount} >= ${orders.amountTotal} and ${sameCurrency},
+		${sameCurrency}, ${amount}, ${currency} collate "C", coalesce(${chargeId}, '') collate "C")`;
 }
 
 /**
@@ -77,7 +87,7 @@ function receiptKey(amount: SQL | PgColumn, currency: SQL | PgColumn, chargeId: 
  */
 export function recordPayment(db: Database, ref: OrderReference, eventAt: Date, receipt: Receipt, onlyIf: SQL) {
 	const amount = sql`${receipt.amount}::bigint`;
-	const currency = text(receipt.currency);
+	const currency = receivedCurrency(receipt);
 	const chargeId = text(receipt.chargeId);
 	const enough = covers(receipt);
 	const before = sql`(${orders.amountReceived} is null or ${receiptKey(amount, currency, chargeId)} > ${receiptKey(orders.amountReceived, orders.currencyReceived, orders.stripeChargeId)})`;
@@ -130,19 +140,21 @@ export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, re
 }
 
 /**
- * Money went back: `refunded` when the whole charge was, else `partially_refunded`.
- * `amount_refunded` only grows (refund events carry the charge's cumulative amount); a refund of
- * nothing changes nothing.
+ * Money went back: `refunded` when the whole charge was, else `partially_refunded`, when the charge
+ * covered the order; the refund of a charge that did not (a short payment sent back) leaves the
+ * status as it is, so that a payment covering the order still makes it `paid`. `amount_refunded`
+ * only grows (refund events carry the charge's cumulative amount); a refund of nothing changes nothing.
  */
 export function refundOrder(
 	db: Database,
 	ref: OrderReference,
 	eventAt: Date,
-	refund: { amountRefunded: number; whole: boolean },
+	refund: { amountRefunded: number; whole: boolean; charge: Receipt },
 	onlyIf: SQL,
 ) {
 	const amount = sql`${refund.amountRefunded}::bigint`;
-	const next = climb(status(refund.whole ? "refunded" : "partially_refunded"));
+	const proposed = climb(status(refund.whole ? "refunded" : "partially_refunded"));
+	const next = sql`case when ${covers(refund.charge)} then ${proposed} else ${orders.status} end`;
 	return updateOrder(
 		db,
 		ref,

@@ -167,7 +167,7 @@ describe("a payment that does not cover the order", () => {
 		expect(await ledgerRows("stripe", event.id)).toHaveLength(1);
 	});
 
-	it("a mismatched payment refunded in full: refunded, the refund found through the payment's charge alone", async () => {
+	it("a short payment refunded in full: still payment_mismatch, the refund recorded, found through the payment's charge alone", async () => {
 		const order = await pendingOrder(4999);
 		const charge = uniqueId("ch");
 		await sendOnce(intentEvent("payment_intent.succeeded", order, { amount: 4000, charge }));
@@ -177,8 +177,9 @@ describe("a payment that does not cover the order", () => {
 		const delivered = await sendOnce(refund);
 		expect(delivered.body.outcome).toBe("applied");
 		expect(webhookLine(delivered)).not.toHaveProperty("alert");
+		// the order was never paid: sending the short payment back leaves it to be paid in full
 		expect(await orderRow(order.id)).toMatchObject({
-			status: "refunded",
+			status: "payment_mismatch",
 			amountRefunded: 4000,
 			refundedAt: at(T + 60),
 			amountReceived: 4000,
@@ -186,11 +187,35 @@ describe("a payment that does not cover the order", () => {
 		});
 	});
 
-	it("a mismatched payment refunded in part: partially_refunded", async () => {
+	it("a short payment refunded, then a payment that covers the order: paid, in either order", async () => {
+		for (const refundFirst of [true, false]) {
+			const order = await pendingOrder(4999);
+			const short = uniqueId("ch");
+			const covering = uniqueId("ch");
+			await sendOnce(intentEvent("payment_intent.succeeded", order, { amount: 1000, charge: short }));
+			const refund = chargeRefunded(order.stripePaymentIntentId, 1000, 1000, T + 30);
+			refund.data.object.id = short;
+			const full = intentEvent("payment_intent.succeeded", order, { amount: 4999, charge: covering, created: T + 60 });
+			full.data.object.id = uniqueId("pi");
+			full.data.object.metadata = { order_id: order.id };
+			for (const event of refundFirst ? [refund, full] : [full, refund]) await sendOnce(event);
+			expect(await orderRow(order.id)).toMatchObject({
+				status: "paid",
+				amountReceived: 4999,
+				amountRefunded: 1000,
+			});
+		}
+	});
+
+	it("a short payment refunded in part: still payment_mismatch; a covering charge refunded in part: partially_refunded", async () => {
 		const order = await pendingOrder(4999);
 		await sendOnce(intentEvent("payment_intent.succeeded", order, { amount: 4000 }));
 		await sendOnce(chargeRefunded(order.stripePaymentIntentId, 4000, 1000, T + 60));
-		expect(await orderRow(order.id)).toMatchObject({ status: "partially_refunded", amountRefunded: 1000 });
+		expect(await orderRow(order.id)).toMatchObject({ status: "payment_mismatch", amountRefunded: 1000 });
+		const paid = await pendingOrder(4999);
+		await sendOnce(intentEvent("payment_intent.succeeded", paid, { amount: 4999 }));
+		await sendOnce(chargeRefunded(paid.stripePaymentIntentId, 4999, 1000, T + 60));
+		expect(await orderRow(paid.id)).toMatchObject({ status: "partially_refunded", amountRefunded: 1000 });
 	});
 });
 
@@ -295,16 +320,29 @@ describe("a payment Stripe reports without its amount or currency", () => {
 		},
 	);
 
-	it.each(["amount_total", "currency"])("a paid checkout session without %s: 200, failed", async (field) => {
+	it("a session that needed no payment and states no amount nor currency (setup mode): pays a free order", async () => {
+		const free = await pendingOrder(0);
+		const event = checkoutEvent("checkout.session.completed", free);
+		Object.assign(event.data.object, { payment_status: "no_payment_required", amount_total: null, currency: null });
+		const delivered = await sendOnce(event);
+		expect(delivered.body).toEqual({ received: true, outcome: "applied" });
+		expect(await orderRow(free.id)).toMatchObject({ status: "paid", amountReceived: 0, currencyReceived: "usd" });
+		expect(webhookLine(delivered)).not.toHaveProperty("alert");
+	});
+
+	it("the same session for an order that costs something: payment_mismatch (nothing was collected)", async () => {
 		const order = await pendingOrder(4999);
 		const event = checkoutEvent("checkout.session.completed", order);
-		delete event.data.object[field];
+		Object.assign(event.data.object, { payment_status: "no_payment_required", amount_total: null, currency: null });
 		const delivered = await sendOnce(event);
-		expect(delivered.body.outcome).toBe("failed");
-		expect(await ledgerRows("stripe", event.id)).toMatchObject([
-			{ status: "failed", lastError: expect.stringContaining(field) },
-		]);
-		expect(await orderRow(order.id)).toMatchObject({ status: "pending", stripeCheckoutSessionId: null });
+		expect(await ledgerRows("stripe", event.id)).toMatchObject([{ status: "processed" }]);
+		expect(await orderRow(order.id)).toMatchObject({ status: "payment_mismatch", amountReceived: 0, paidAt: null });
+		expect(webhookLine(delivered)).toMatchObject({
+			level: "error",
+			alert: "payment_mismatch",
+			amount_received: 0,
+			currency_received: null,
+		});
 	});
 
 	it("a payment_intent.succeeded with a negative amount_received: failed", async () => {

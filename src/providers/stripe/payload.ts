@@ -64,12 +64,19 @@ export const checkoutSession = z.object({
 	customer: reference,
 });
 
-/** A paid checkout session: what it collected decides whether the order is paid. */
-export const paidCheckoutSession = z.extend(checkoutSession, { amount_total: amount, currency });
+/**
+ * A paid checkout session: what it collected decides whether the order is paid. A session that needed
+ * no payment (`no_payment_required`: setup mode, a free order) may state neither.
+ */
+export const paidCheckoutSession = z.extend(checkoutSession, {
+	amount_total: z.nullish(amount),
+	currency: z.nullish(currency),
+});
 
 export const charge = z.object({
 	id: storableId,
 	amount: z.int(),
+	currency: z.nullish(currency),
 	amount_refunded: z.int(),
 	payment_intent: reference,
 	metadata,

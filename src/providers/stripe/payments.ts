@@ -100,7 +100,9 @@ function fromCheckoutSession(event: StripeEvent): Interpretation {
 	if (paid) {
 		const collected = paidCheckoutSession.safeParse(event.object);
 		if (!collected.success) return unreadable(event.id, event.type, collected.error);
-		receipt = { amount: collected.data.amount_total, currency: collected.data.currency, chargeId: null };
+		// a setup-mode or free session (`no_payment_required`) may state no amount nor currency: nothing was collected
+		const { amount_total, currency } = collected.data;
+		receipt = { amount: amount_total ?? 0, currency: currency ?? null, chargeId: null };
 	}
 	const changes: ChangeBuilder = (db, isNew) => {
 		const link = { checkoutSessionId: session.id, paymentIntentId: session.payment_intent ?? null, paid };
@@ -120,7 +122,11 @@ function fromCharge(event: StripeEvent): Interpretation {
 	if (!parsed.success) return unreadable(event.id, event.type, parsed.error);
 	const refunded = parsed.data;
 	const ref = { orderId: refunded.metadata?.order_id, paymentIntentId: refunded.payment_intent, chargeId: refunded.id };
-	const refund = { amountRefunded: refunded.amount_refunded, whole: refunded.amount_refunded >= refunded.amount };
+	const refund = {
+		amountRefunded: refunded.amount_refunded,
+		whole: refunded.amount_refunded >= refunded.amount,
+		charge: { amount: refunded.amount, currency: refunded.currency ?? null, chargeId: refunded.id },
+	};
 	return orderEvent(event, ref, (db, isNew) => [refundOrder(db, ref, event.eventAt, refund, isNew)]);
 }
 
