@@ -36,7 +36,12 @@ const fixtures = { "@fixtures": fileURLToPath(new URL("./test/fixtures", import.
 const worker = unstable_readConfig({ config: fileURLToPath(new URL("./wrangler.toml", import.meta.url)) });
 // wrangler.toml's own bindings (vars, queues, KV…) would not reach the test Worker: each must be given
 // a test value in testBindings (below) or in the cloudflareTest() options.
+// Queue producers (JOBS) send to a miniflare queue of the same name (queueProducers below). No queue
+// has a consumer in the tests: they call the Worker's queue() themselves (createMessageBatch,
+// getQueueResult), and a consumer here would apply in the background whatever a test enqueued.
+const queueProducers: { binding: string; queue?: string }[] = worker.queues.producers ?? [];
 const testBindingNames = [
+	...queueProducers.map((producer) => producer.binding),
 	"DATABASE_URL",
 	"CLERK_WEBHOOK_SIGNING_SECRET",
 	"STRIPE_WEBHOOK_SECRET",
@@ -69,6 +74,9 @@ export default defineConfig(async () => {
 							miniflare: {
 								compatibilityDate: worker.compatibility_date,
 								compatibilityFlags: worker.compatibility_flags,
+								queueProducers: Object.fromEntries(
+									queueProducers.map((p) => [p.binding, { queueName: p.queue ?? p.binding }]),
+								),
 								bindings: {
 									// every name here is listed in testBindingNames
 									DATABASE_URL: `postgres://shop:local@localhost:${process.env.TEST_BRIDGE_PORT}/shop`,

@@ -1,9 +1,13 @@
 /**
  * @module index
- * Worker entry point. The queue handler joins here when email and shipping work moves to a Queue.
+ * Worker entry point: `fetch` serves the webhooks (app.ts), `queue` consumes the jobs queue and its
+ * dead letters (queue/index.ts).
  */
 import { app } from "./app";
+import { queue } from "./queue";
+import type { Job } from "./queue/jobs";
 
 export default {
 	fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+	queue,
+} satisfies ExportedHandler<Env, Job>;

@@ -56,19 +56,23 @@ const ledgerStatus: Record<Interpretation["kind"], WebhookEventStatus> = {
 /** Ledger keys longer than this (or holding what Postgres cannot store) are replaced by their digest. */
 const MAX_KEY_LENGTH = 255;
 
-/** One event, ready for the batch. */
-interface Prepared {
+/** One event of a delivery, read and keyed (no database needed). */
+interface ReadEvent {
 	delivery: number;
 	meaning: Interpretation;
 	entry: LedgerEntry;
 	/** A repeat of an earlier event of the same batch: no statements, answered `duplicate`. */
 	repeat: boolean;
-	statements: Change[];
-	/** Where its statements start in the batch, and how many are domain changes. */
-	changes: number;
-	lookup: boolean;
 	text: string;
 	payload: unknown;
+}
+
+/** One event, ready for the batch. */
+interface Prepared extends ReadEvent {
+	statements: Change[];
+	/** How many of its statements are domain changes, and whether the last one is the alert's lookup. */
+	changes: number;
+	lookup: boolean;
 }
 
 /**
@@ -102,8 +106,18 @@ export async function applyDeliveries(deliveries: VerifiedDelivery[], env: Env):
 
 /** Reads and keys every event, and builds its statements. */
 async function prepare(deliveries: VerifiedDelivery[], db: ReturnType<typeof database>): Promise<Prepared[]> {
+	return (await readEvents(deliveries)).map((event) => {
+		const statements = event.repeat
+			? { all: [], changes: 0, lookup: false }
+			: eventStatements(db, event.entry, event.meaning);
+		return { ...event, statements: statements.all, changes: statements.changes, lookup: statements.lookup };
+	});
+}
+
+/** Reads and keys every event of every delivery, in order; repeats within the deliveries are marked. */
+async function readEvents(deliveries: VerifiedDelivery[]): Promise<ReadEvent[]> {
 	const seen = new Set<string>();
-	const prepared: Prepared[] = [];
+	const read: ReadEvent[] = [];
 	for (const [index, { provider, env, text, payload, verified }] of deliveries.entries()) {
 		const meanings = [interpretSafely(provider, payload, verified, env)].flat();
 		const many = meanings.length > 1;
@@ -128,21 +142,10 @@ async function prepare(deliveries: VerifiedDelivery[], db: ReturnType<typeof dat
 				lastError: meaning.kind === "fail" ? meaning.reason : undefined,
 				subjectUserId: meaning.subjectUserId,
 			};
-			const statements = repeat ? { all: [], changes: 0, lookup: false } : eventStatements(db, entry, meaning);
-			prepared.push({
-				delivery: index,
-				meaning,
-				entry,
-				repeat,
-				statements: statements.all,
-				changes: statements.changes,
-				lookup: statements.lookup,
-				text: eventText,
-				payload: eventJson,
-			});
+			read.push({ delivery: index, meaning, entry, repeat, text: eventText, payload: eventJson });
 		}
 	}
-	return prepared;
+	return read;
 }
 
 /** The element of a batch body an event came from (the whole body when it is not an array). */
@@ -272,6 +275,114 @@ async function applyAlone(
 		}
 	}
 	return { ok: true, events };
+}
+
+/** How the ledger records one event of a dead letter (see recordDeadLetters). */
+export interface DeadLetterEvent {
+	eventId: string;
+	eventType: string;
+	/**
+	 * `dead`: recorded dead now (applying it would have changed the shop's data); `ignored`/`failed`:
+	 * recorded as applying it records it (it changes nothing); `duplicate`: the ledger already had it
+	 * processed or ignored and keeps it; `refused`: the database refuses even its skeleton (`reason`).
+	 */
+	outcome: "dead" | "ignored" | "failed" | "duplicate" | "refused";
+	/** The ledger's attempt count, when this call recorded one. */
+	attempts?: number;
+	/** Why a `failed` event failed, or why a `refused` one could not be recorded. */
+	reason?: string;
+}
+
+export type DeadLettersRecorded =
+	| { ok: true; events: DeadLetterEvent[] }
+	/** Nothing was written; `events` as the provider reads them, for the log. */
+	| { ok: false; transient: unknown; events: Pick<DeadLetterEvent, "eventId" | "eventType">[] };
+
+/**
+ * Records the events of deliveries that will not be applied (jobs whose retries ran out) in one
+ * `db.batch`: an event that would change the shop's data becomes `dead` with `lastError` and its
+ * payload, an ignored or failing one is recorded as a live delivery records it. The ledger's guard
+ * holds: an event already `processed` or `ignored` stays so; a `failed`, `unmatched` or `dead` one
+ * becomes `dead` (a new attempt, the last error replaced), and a redelivery runs it again. No domain
+ * statement runs, no nonce is recorded. Per delivery, in order; never throws.
+ */
+export async function recordDeadLetters(
+	deliveries: VerifiedDelivery[],
+	env: Env,
+	lastError: string,
+): Promise<DeadLettersRecorded[]> {
+	const db = database(env.DATABASE_URL);
+	let read: ReadEvent[];
+	try {
+		read = await readEvents(deliveries);
+	} catch (error) {
+		return deliveries.map(() => ({ ok: false, transient: error, events: [] }));
+	}
+	/** Its ledger row (none for a duplicate) or why the database refused it, per event written. */
+	const recorded = new Map<ReadEvent, Recorded | null | string>();
+	const fresh = read.filter((event) => !event.repeat);
+	const statements = (event: ReadEvent, force = false): Change[] => {
+		const entry = deadEntry(event, lastError);
+		const body = force ? ledgerBody(event.text, event.payload, true) : entry.body;
+		const erasure = entry.subjectUserId === undefined ? [] : [eraseIfSubjectDeleted(db, entry.provider, entry.eventId)];
+		return [recordEvent(db, { ...entry, body }), ...erasure];
+	};
+	const unwritten = (error: unknown): DeadLettersRecorded[] =>
+		deliveries.map((_, d) => ({
+			ok: false,
+			transient: error,
+			events: read
+				.filter((e) => e.delivery === d)
+				.map(({ entry }) => ({ eventId: entry.eventId, eventType: entry.eventType })),
+		}));
+	if (fresh.length > 0) {
+		const each = fresh.map((event) => statements(event));
+		try {
+			const rows = (await db.batch(each.flat() as [Change, ...Change[]])) as unknown[][];
+			let at = 0;
+			for (const [n, event] of fresh.entries()) {
+				recorded.set(event, (rows[at] as Recorded[])[0] ?? null);
+				at += each[n]?.length ?? 0;
+			}
+		} catch (error) {
+			if (isTransient(error)) return unwritten(error);
+			// Deterministic: each event alone, its payload as a copy that jsonb holds.
+			for (const event of fresh) {
+				try {
+					const [rows] = (await db.batch(statements(event, true) as [Change, ...Change[]])) as [Recorded[]];
+					recorded.set(event, rows[0] ?? null);
+				} catch (aloneError) {
+					if (isTransient(aloneError)) return unwritten(aloneError);
+					recorded.set(event, refusalReason(aloneError));
+				}
+			}
+		}
+	}
+	return deliveries.map((_, d) => ({
+		ok: true,
+		events: read.filter((event) => event.delivery === d).map((event) => deadLetterEvent(event, recorded.get(event))),
+	}));
+}
+
+/** What the ledger now says of a dead letter's event: its row, none (a duplicate), or a refusal. */
+function deadLetterEvent(event: ReadEvent, recorded: Recorded | null | string | undefined): DeadLetterEvent {
+	const base = { eventId: event.entry.eventId, eventType: event.entry.eventType };
+	if (typeof recorded === "string") return { ...base, outcome: "refused", reason: recorded };
+	if (!recorded) return { ...base, outcome: "duplicate" };
+	const { status, attempts } = recorded;
+	if (status === "dead" || status === "ignored") return { ...base, outcome: status, attempts };
+	return {
+		...base,
+		outcome: "failed",
+		attempts,
+		...(event.meaning.kind === "fail" ? { reason: event.meaning.reason } : {}),
+	};
+}
+
+/** The ledger entry of a dead letter's event: `dead` with `lastError` when it would apply changes. */
+function deadEntry(event: ReadEvent, lastError: string): LedgerEntry {
+	if (event.meaning.kind !== "apply") return event.entry;
+	return { ...event.entry, status: "dead", target: undefined, lastError };
 }
 
 /**

@@ -7,6 +7,7 @@ import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
+import { withoutQueue } from "../support/queue";
 import { refuseUserWrites } from "../support/refuse";
 import { ledgerRows, userRow } from "../support/rows";
 import { clerkSecret } from "../support/secrets";
@@ -116,9 +117,9 @@ describe("refused before anything is written", () => {
 	});
 });
 
-describe("when the database cannot record the event", () => {
+describe("when the database cannot record the event and no queue can take it", () => {
 	it("answers 503 so Clerk retries, with a generic message and the cause in the log only", async () => {
-		const unreachable = { ...env, DATABASE_URL: unreachableDatabaseUrl };
+		const unreachable = withoutQueue({ ...env, DATABASE_URL: unreachableDatabaseUrl });
 		const eventId = uniqueId("msg");
 		const userId = uniqueId("user");
 		const delivered = await deliver(clerkRequest(userEvent("user.created", userId, T0), { id: eventId }), unreachable);
@@ -149,7 +150,10 @@ describe("when the database cannot record the event", () => {
 
 		it("answers 503 and leaves no ledger row behind, so a retry applies it whole", async () => {
 			const eventId = uniqueId("msg");
-			const delivered = await deliver(clerkRequest(userEvent("user.created", doomedUser, T0), { id: eventId }));
+			const delivered = await deliver(
+				clerkRequest(userEvent("user.created", doomedUser, T0), { id: eventId }),
+				withoutQueue(),
+			);
 			expect(delivered.status).toBe(503);
 			expect(webhookLine(delivered)).toMatchObject({ reason: "database_unavailable", error_code: "40001" });
 			await expectNothingWritten(eventId, doomedUser);

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { orders, users } from "../../src/db/schema";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
+import { withoutQueue } from "../support/queue";
 import { ledgerRows, testDb } from "../support/rows";
 import { stripePreviousSecret } from "../support/secrets";
 import { chargeRefunded, pendingOrder, type StripeTestEvent, stripeEvent, stripeRequest } from "../support/stripe";
@@ -328,10 +329,10 @@ describe("signatures and rejections", () => {
 		expect((await orderRow(order.id))?.status).toBe("pending");
 	});
 
-	it("a database that cannot record the event → 503, so Stripe retries", async () => {
+	it("a database that cannot record the event, and no queue → 503, so Stripe retries", async () => {
 		const order = await pendingOrder();
 		const event = succeeded(order);
-		const unreachable = { ...env, DATABASE_URL: unreachableDatabaseUrl };
+		const unreachable = withoutQueue({ ...env, DATABASE_URL: unreachableDatabaseUrl });
 		const delivered = await deliver(await stripeRequest(event), unreachable);
 		expect(delivered.status).toBe(503);
 		expect(delivered.body.error).toBe("database_unavailable");

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { receiveWebhook } from "../../src/webhooks/receive";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
+import { withoutQueue } from "../support/queue";
 import { refuseUserWrites } from "../support/refuse";
 import { ledgerRows, userRow } from "../support/rows";
 import { pendingOrder, stripeEvent, stripeRequest } from "../support/stripe";
@@ -240,12 +241,15 @@ describe("a database that refuses the event", () => {
 	);
 
 	it.each(["40001", "40P01", "53300", "57014", "08006", "55P03"])(
-		"with a transient SQLSTATE %s: 503 and nothing written, so the sender's retry applies it",
+		"with a transient SQLSTATE %s and no queue: 503 and nothing written, so the sender's retry applies it",
 		async (errcode) => {
 			const userId = uniqueId("user");
 			await triggerFor(userId, errcode);
 			const eventId = uniqueId("msg");
-			const delivered = await deliver(clerkRequest(userEvent("user.created", userId, T0), { id: eventId }));
+			const delivered = await deliver(
+				clerkRequest(userEvent("user.created", userId, T0), { id: eventId }),
+				withoutQueue(),
+			);
 			expect(delivered.status).toBe(503);
 			expect(webhookLine(delivered)).toMatchObject({ reason: "database_unavailable", error_code: errcode });
 			expect(await ledgerRows("clerk", eventId)).toEqual([]);

@@ -1,0 +1,71 @@
+/**
+ * @module queue/message
+ * What the consumers share: the messages they settle (each one acked or retried exactly once, so that
+ * `queue()` knows which are left when something unexpected happens), the log line of a job that
+ * cannot be read, and the fields every line about a queued delivery carries.
+ */
+import { type LogLevel, log, logCode } from "../log";
+import type { ApplyJob } from "./jobs";
+import type { ReadJob } from "./read-job";
+
+/** A message of the batch, as the consumers use it. */
+export type QueueMessage = Pick<Message<unknown>, "id" | "body" | "attempts" | "ack" | "retry">;
+
+/** The batch's messages, recording in `settled` each one acked or retried. */
+export function settling(batch: MessageBatch<unknown>, settled: Set<string>): QueueMessage[] {
+	return batch.messages.map((message) => ({
+		id: message.id,
+		body: message.body,
+		attempts: message.attempts,
+		ack: () => {
+			settled.add(message.id);
+			message.ack();
+		},
+		retry: (options) => {
+			settled.add(message.id);
+			message.retry(options);
+		},
+	}));
+}
+
+/** Logs a message that can never be read (at `error`: a bug or a hand-written message) and acks it. */
+export function dropUnreadable(
+	message: QueueMessage,
+	queue: string,
+	unreadable: Extract<ReadJob, { ok: false }>,
+): void {
+	const body = message.body as { provider?: unknown; requestId?: unknown } | null;
+	log("error", "job", {
+		queue,
+		outcome: "dropped",
+		reason: unreadable.reason,
+		detail: unreadable.detail,
+		message_id: message.id,
+		queue_attempt: message.attempts,
+		// the provider's name and the request id as the job gives them, when they look like codes
+		provider: logCode("id", typeof body?.provider === "string" ? body.provider : null),
+		request_id: logCode("id", typeof body?.requestId === "string" ? body.requestId : null),
+	});
+	message.ack();
+}
+
+/** Writes one `webhook` line about a queued delivery: receive.ts's fields, with `via` and `queue_attempt`, without `status`. */
+export function queuedLine(
+	level: LogLevel,
+	via: "queue" | "dead_letters",
+	job: ApplyJob,
+	message: QueueMessage,
+	started: number,
+	fields: Record<string, unknown>,
+): void {
+	const now = Date.now();
+	log(level, "webhook", {
+		provider: job.provider,
+		...fields,
+		via,
+		queue_attempt: message.attempts,
+		queued_ms: now - job.receivedAt,
+		duration_ms: now - started,
+		request_id: job.requestId,
+	});
+}

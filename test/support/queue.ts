@@ -1,0 +1,139 @@
+/**
+ * Test helper for the job queue: runs the Worker's real `queue()` handler on a batch built with the
+ * vitest plugin's createMessageBatch (inside workerd, against the test database) and collects what
+ * it settled (getQueueResult), its log lines and its requests to the database endpoint; a JOBS
+ * binding that records what the Worker enqueues; and the bindings without a queue (the 503 path).
+ */
+import { createExecutionContext, createMessageBatch, env, getQueueResult, type QueueResult } from "cloudflare:test";
+import { vi } from "vitest";
+import worker from "../../src/index";
+import type { ApplyJob, Job } from "../../src/queue/jobs";
+import { uniqueId } from "./clerk";
+import { withUnreachableDatabase } from "./unreachable";
+
+export { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "../../src/queue/config";
+
+/** What the Worker printed and asked the database while `run` ran. */
+export interface Observed<T> {
+	value: T;
+	/** Every line the Worker logged, parsed from JSON. */
+	logs: Record<string, unknown>[];
+	/** URLs of the Worker's requests to the database's SQL endpoint. */
+	databaseRequests: string[];
+}
+
+/** Runs `run` with the console captured and the database requests counted (an unreachable database fails as in deliver.ts). */
+export async function observe<T>(run: () => Promise<T>): Promise<Observed<T>> {
+	const printed: string[] = [];
+	const spies = (["log", "warn", "error"] as const).map((level) =>
+		vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+			printed.push(args.map(String).join(" "));
+		}),
+	);
+	const networkFetch = withUnreachableDatabase(globalThis.fetch);
+	const databaseRequests: string[] = [];
+	const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+		const url = input instanceof Request ? input.url : String(input);
+		if (url.endsWith("/sql")) databaseRequests.push(url);
+		return networkFetch(input, init);
+	});
+	try {
+		const value = await run();
+		return { value, logs: printed.map((line) => JSON.parse(line)), databaseRequests };
+	} finally {
+		for (const spy of spies) spy.mockRestore();
+		fetchSpy.mockRestore();
+	}
+}
+
+/** A message of a test batch: its body, and how many times it has been delivered (1: the first time). */
+export interface TestMessage {
+	body: unknown;
+	attempts?: number;
+	id?: string;
+}
+
+export interface Consumed extends Observed<QueueResult> {
+	/** The ids of the batch's messages, in order. */
+	ids: string[];
+	/**
+	 * Each retry() call with its options. getQueueResult lists retried messages without their
+	 * delaySeconds (its MessageBatch drops retry's options, @cloudflare/vitest-plugin 1.5.0).
+	 */
+	retried: { msgId: string; delaySeconds: number | undefined }[];
+}
+
+/** Hands `messages` to the Worker's queue() as a batch of `queue` and returns what it acked and retried. */
+export async function consume(queue: string, messages: TestMessage[], bindings: Env = env): Promise<Consumed> {
+	const batch = createMessageBatch<Job>(
+		queue,
+		messages.map((m) => ({
+			id: m.id ?? uniqueId("message"),
+			timestamp: new Date(),
+			attempts: m.attempts ?? 1,
+			body: m.body as Job,
+		})),
+	);
+	const retried: Consumed["retried"] = [];
+	for (const message of batch.messages) {
+		const retry = message.retry.bind(message);
+		vi.spyOn(message, "retry").mockImplementation((options) => {
+			retried.push({ msgId: message.id, delaySeconds: options?.delaySeconds });
+			retry(options);
+		});
+	}
+	const observed = await observe(() => runQueue(batch, bindings));
+	return { ...observed, ids: batch.messages.map((m) => m.id), retried };
+}
+
+/** Runs queue() on `batch` (without capturing anything): for tests that run it beside a fetch. */
+export async function runQueue(batch: MessageBatch<Job>, bindings: Env = env): Promise<QueueResult> {
+	const ctx = createExecutionContext();
+	await worker.queue(batch, bindings, ctx);
+	return getQueueResult(batch, ctx);
+}
+
+/** The JOBS binding, recording each message as its consumer will read it (JSON), then sending it for real (or failing). */
+export function recordingQueue(options: { fail?: boolean } = {}): Queue & { sent: unknown[] } {
+	const sent: unknown[] = [];
+	const real = env.JOBS;
+	return {
+		sent,
+		metrics: () => real.metrics(),
+		async send(message, sendOptions) {
+			if (options.fail) throw new Error("Queue send failed: simulated");
+			const response = await real.send(message, sendOptions);
+			sent.push(JSON.parse(JSON.stringify(message)));
+			return response;
+		},
+		async sendBatch(messages, sendOptions) {
+			if (options.fail) throw new Error("Queue sendBatch failed: simulated");
+			const list = [...messages];
+			const response = await real.sendBatch(list, sendOptions);
+			for (const m of list) sent.push(JSON.parse(JSON.stringify(m.body)));
+			return response;
+		},
+	};
+}
+
+/** `bindings` with no jobs queue: a transient database failure is answered 503, as before the queue. */
+export function withoutQueue(bindings: Env = env): Env {
+	const { JOBS: _, ...rest } = bindings;
+	return rest as Env;
+}
+
+/** The `webhook` log lines, in order. */
+export const webhookLines = (observed: { logs: Record<string, unknown>[] }) =>
+	observed.logs.filter((line) => line.message === "webhook");
+
+/** An `apply` job as the Worker enqueues it (Clerk's ledger key is `deliveryId`, its svix-id). */
+export function applyJob(provider: string, body: unknown, extra: Partial<ApplyJob> = {}): ApplyJob {
+	return {
+		kind: "apply",
+		provider,
+		body: typeof body === "string" ? body : JSON.stringify(body),
+		receivedAt: Date.now(),
+		requestId: uniqueId("request"),
+		...extra,
+	};
+}
