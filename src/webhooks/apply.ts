@@ -106,12 +106,37 @@ export async function applyDeliveries(deliveries: VerifiedDelivery[], env: Env):
 
 /** Reads and keys every event, and builds its statements. */
 async function prepare(deliveries: VerifiedDelivery[], db: ReturnType<typeof database>): Promise<Prepared[]> {
-	return (await readEvents(deliveries)).map((event) => {
-		const statements = event.repeat
-			? { all: [], changes: 0, lookup: false }
-			: eventStatements(db, event.entry, event.meaning);
+	return (await readEvents(deliveries)).map((read) => {
+		let event = read;
+		let statements = { all: [] as Change[], changes: 0, lookup: false };
+		if (!event.repeat) {
+			try {
+				statements = eventStatements(db, event.entry, event.meaning);
+			} catch (error) {
+				// our code throwing while building an event's statements is deterministic: recorded `failed`
+				event = asFailed(event, `internal error while building the event's changes: ${errorName(error)}`);
+				statements = eventStatements(db, event.entry, event.meaning);
+			}
+		}
 		return { ...event, statements: statements.all, changes: statements.changes, lookup: statements.lookup };
 	});
+}
+
+const errorName = (error: unknown) => (error instanceof Error ? error.name : typeof error);
+
+/** The event, to be recorded `failed` for `reason` instead of applied. */
+function asFailed(event: ReadEvent, reason: string): ReadEvent {
+	const { eventType, subjectUserId } = event.meaning;
+	return {
+		...event,
+		meaning: { kind: "fail", eventId: event.entry.eventId, eventType, subjectUserId, reason },
+		entry: { ...event.entry, status: "failed", target: undefined, lastError: reason },
+	};
+}
+
+/** The ids and types of a verified delivery's events, as the ledger would key them (for a log line). */
+export async function eventKeys(delivery: VerifiedDelivery): Promise<{ eventId: string; eventType: string }[]> {
+	return (await readEvents([delivery])).map(({ entry }) => ({ eventId: entry.eventId, eventType: entry.eventType }));
 }
 
 /** Reads and keys every event of every delivery, in order; repeats within the deliveries are marked. */
@@ -423,7 +448,7 @@ function interpretSafely(
 			kind: "fail",
 			eventId: verified.deliveryId ?? claimed(payload, "id"),
 			eventType: claimed(payload, "type") ?? "unknown",
-			reason: `internal error while reading the event: ${error instanceof Error ? error.name : typeof error}`,
+			reason: `internal error while reading the event: ${errorName(error)}`,
 		};
 	}
 }

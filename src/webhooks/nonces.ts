@@ -4,15 +4,20 @@
  * not the event, so a captured signature could carry forged data (../shared notes, Mailgun). The
  * token is inserted with the delivery's events, in the same transaction; a second insert of the same
  * token aborts that transaction (unique violation), and the delivery is refused, nothing written.
- * Tokens older than the signature's tolerance cannot pass verification again and are deleted.
+ * A token is kept for two days: a delivery may wait in the jobs queue (up to about 12 h of retries,
+ * src/queue/config.ts) before it is applied, and its token must still be there to refuse a replay
+ * queued beside it. Older tokens are deleted.
  */
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sqlState } from "../db/errors";
 import { webhookNonces } from "../db/schema";
 
-/** How long a nonce is kept: past the verifiers' tolerance (300 s) a replay fails verification anyway. */
-const KEEP_SECONDS = 900;
+/**
+ * How long a nonce is kept, in seconds: longer than a queued delivery can wait before it is applied
+ * (past the verifiers' 300 s tolerance a live replay fails verification anyway).
+ */
+const KEEP_SECONDS = 2 * 86_400;
 
 /** Records `nonce` for `provider` (and forgets expired ones); fails with a unique violation when seen before. */
 export function recordNonce(db: Database, provider: string, nonce: string) {

@@ -9,7 +9,7 @@
  */
 import { describeError, type LogLevel, log } from "../log";
 import { type EnqueueResult, enqueueApply } from "../queue/enqueue";
-import { type Applied, applyDeliveries, type EventOutcome, type EventResult } from "./apply";
+import { type Applied, applyDeliveries, type EventOutcome, type EventResult, eventKeys } from "./apply";
 import type { Rejection, WebhookProvider } from "./provider";
 import { readBodyWithin } from "./read-body";
 import { rejectionResponse } from "./rejections";
@@ -76,14 +76,15 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			const queued = await enqueueApply(env, provider, text, verified, delivery.requestId);
 			if (!queued.ok) throw new Rejected("database_unavailable", unqueuedFields(applied.transient, queued));
 			const response = json(202, { received: true, outcome: "queued" });
-			line("warn", {
-				event_type: null,
-				event_id: deliveryId,
-				outcome: "queued",
-				status: 202,
-				reason: "database_unavailable",
-				...describeTransient(applied.transient),
-			});
+			for (const event of await eventKeys({ provider, env, text, payload, verified }))
+				line("warn", {
+					event_type: event.eventType,
+					event_id: event.eventId,
+					outcome: "queued",
+					status: 202,
+					reason: "database_unavailable",
+					...describeTransient(applied.transient),
+				});
 			return response;
 		}
 		const response = json(200, answer(applied.events));

@@ -86,6 +86,14 @@ describe("the database down at ingest", () => {
 		const delivered = await deliver(await stripeRequest(event), bindings);
 		expect(delivered.status).toBe(202);
 		expect(delivered.body).toEqual({ received: true, outcome: "queued" });
+		// the queued line names the event (Stripe's id is in the body, not a header)
+		expect(webhookLine(delivered)).toMatchObject({
+			level: "warn",
+			event_type: "payment_intent.succeeded",
+			event_id: event.id,
+			outcome: "queued",
+			status: 202,
+		});
 		expect(await orderStatus(order.id)).toBe("pending");
 
 		const consumed = await consume(

@@ -207,6 +207,34 @@ describe("our own code throwing on a signed event", () => {
 			lastError: "internal error while reading the event: RangeError",
 		});
 	});
+
+	it("while building the event's changes: recorded failed, 200, never queued as an outage", async () => {
+		const eventId = uniqueId("evt");
+		const throwing = {
+			name: "stripe",
+			verify: async () => ({ ok: true as const }),
+			path: "stripe",
+			secrets: [],
+			interpret: () => ({
+				kind: "apply" as const,
+				eventId,
+				eventType: "payment_intent.succeeded",
+				changes: () => {
+					throw new TypeError("x is undefined");
+				},
+			}),
+		};
+		const request = new Request("http://shop.test/api/webhooks/stripe", {
+			method: "POST",
+			body: JSON.stringify({ id: eventId, type: "payment_intent.succeeded" }),
+		});
+		const response = await receiveWebhook(throwing, { request, env, nowSeconds: 0, requestId: "r" });
+		expect(response.status).toBe(200);
+		expect(await response.json()).toEqual({ received: true, outcome: "failed" });
+		expect(await ledgerRows("stripe", eventId)).toMatchObject([
+			{ status: "failed", lastError: "internal error while building the event's changes: TypeError" },
+		]);
+	});
 });
 
 describe("a database that refuses the event", () => {
