@@ -8,10 +8,12 @@ import {
 	bigint,
 	boolean,
 	check,
+	date,
 	index,
 	integer,
 	jsonb,
 	pgTable,
+	pgView,
 	primaryKey,
 	smallint,
 	text,
@@ -79,6 +81,14 @@ export const webhookNonces = pgTable(
 );
 
 /**
+ * What the email events say about a user's primary email (src/domain/email-suppressions.ts):
+ * `invalid` after a hard bounce, `complained` after a spam complaint (a hard bounce wins when both);
+ * NULL when nothing.
+ */
+export const userEmailStatuses = ["invalid", "complained"] as const;
+export type UserEmailStatus = (typeof userEmailStatuses)[number];
+
+/**
  * Shop users mirrored from Clerk. A deleted user stays as a tombstone (no snapshot column, times
  * included) so late events cannot revive it. `last_event_at` / `last_event_id`: the event whose
  * snapshot the row holds (for a tombstone, the earliest deletion); see src/domain/users.ts.
@@ -99,10 +109,23 @@ export const users = pgTable(
 		lastEventAt: instant("last_event_at"),
 		lastEventId: text("last_event_id"),
 		stripeCustomerId: text("stripe_customer_id"),
+		/**
+		 * The suppression of the lower-cased `email`, if any (`email_suppressions`): always derived,
+		 * never set by hand. Written by the email event that suppresses the address and, whenever `email` is written,
+		 * by the trigger `users_email_status` (migration 0007), so a user whose address changes, or who
+		 * arrives after the bounce, gets the status of the address they have.
+		 */
+		emailStatus: text("email_status").$type<UserEmailStatus>(),
 	},
 	(table) => [
 		index("users_email_idx").on(table.email),
 		index("users_stripe_customer_id_idx").on(table.stripeCustomerId),
+		// the email events find a user by their address in any case: src/domain/email-suppressions.ts lowerAddress
+		index("users_email_lower_idx").on(sql`(lower(${table.email} collate "C") collate "default")`),
+		check(
+			"users_email_status_check",
+			sql.raw(`email_status in (${userEmailStatuses.map((s) => `'${s}'`).join(", ")})`),
+		),
 	],
 );
 
@@ -213,3 +236,139 @@ export const subscriptions = pgTable(
 		index("subscriptions_stripe_customer_id_idx").on(table.stripeCustomerId),
 	],
 );
+
+/** A message's status (ranked by `emailMessageStatus` below); `bounced` says which in `bounce_type`. */
+export const emailMessageStatuses = [
+	"sent",
+	"delayed",
+	"delivered",
+	"opened",
+	"clicked",
+	"failed",
+	"complained",
+	"bounced",
+] as const;
+export type EmailMessageStatus = (typeof emailMessageStatuses)[number];
+export const bounceTypes = ["hard", "soft"] as const;
+
+/**
+ * `status` as a function of the facts stored beside it (and so of the set of events received): the
+ * highest of, from the lowest, sent < delayed < a soft bounce < delivered < opened < clicked <
+ * failed < complained < a hard bounce. A row no event has reached yet (the shop recorded it) is `sent`.
+ */
+const emailMessageStatus = sql.raw(`case
+	when "bounce_type" = 'hard' then 'bounced'
+	when "complained_at" is not null then 'complained'
+	when "failed_at" is not null then 'failed'
+	when "click_count" > 0 then 'clicked'
+	when "open_count" > 0 then 'opened'
+	when "delivered_at" is not null then 'delivered'
+	when "bounce_type" = 'soft' then 'bounced'
+	when "delayed_at" is not null then 'delayed'
+	else 'sent' end`);
+
+/**
+ * Every message an email provider reported on (or the shop recorded when sending it), once per
+ * (provider, provider_message_id). Each column is a function of the set of events received
+ * (src/domain/emails.ts): the times are the earliest (latest for `last_*`) of their events, the
+ * counts count distinct events, the descriptive columns keep the least value any event gave.
+ */
+export const emailMessages = pgTable(
+	"email_messages",
+	{
+		/**
+		 * By default, not always: an `INSERT … SELECT` (db/insert-if.ts) must name a value for every
+		 * column, and src/domain/emails.ts names the next of its sequence.
+		 */
+		id: bigint("id", { mode: "number" }).primaryKey().generatedByDefaultAsIdentity(),
+		provider: text("provider").notNull(),
+		providerMessageId: text("provider_message_id").notNull(),
+		/** Lower-cased; with `subject`, erased (NULL, `erased_at` set) when the user is deleted. */
+		recipient: text("recipient"),
+		subject: text("subject"),
+		/** From the message's tags or metadata, when the shop set them. */
+		orderId: text("order_id"),
+		userId: text("user_id"),
+		status: text("status").$type<EmailMessageStatus>().notNull().generatedAlwaysAs(emailMessageStatus),
+		sentAt: instant("sent_at"),
+		delayedAt: instant("delayed_at"),
+		deliveredAt: instant("delivered_at"),
+		/** `hard` when any bounce was; `bounced_at` the earliest bounce of that type. */
+		bouncedAt: instant("bounced_at"),
+		bounceType: text("bounce_type").$type<(typeof bounceTypes)[number]>(),
+		/** Soft bounces are counted here, and do nothing else (no suppression). */
+		softBounceCount: integer("soft_bounce_count").notNull().default(0),
+		complainedAt: instant("complained_at"),
+		failedAt: instant("failed_at"),
+		firstOpenedAt: instant("first_opened_at"),
+		lastOpenedAt: instant("last_opened_at"),
+		openCount: integer("open_count").notNull().default(0),
+		clickCount: integer("click_count").notNull().default(0),
+		/** The earliest and latest event; `email_daily_stats` counts a message on its first event's day. */
+		firstEventAt: instant("first_event_at"),
+		lastEventAt: instant("last_event_at"),
+		/** When `recipient` and `subject` were erased with the user (src/domain/email-privacy.ts). */
+		erasedAt: instant("erased_at"),
+	},
+	(table) => [
+		uniqueIndex("email_messages_provider_message_id_key").on(table.provider, table.providerMessageId),
+		index("email_messages_recipient_idx").on(table.recipient),
+		index("email_messages_user_id_idx").on(table.userId),
+		index("email_messages_order_id_idx").on(table.orderId),
+		// the day `email_daily_stats` counts a message on, so that a range of days reads only those
+		index("email_messages_day_idx").on(sql`((${table.firstEventAt} at time zone 'UTC')::date)`),
+		check(
+			"email_messages_bounce_type_check",
+			sql.raw(`bounce_type in (${bounceTypes.map((s) => `'${s}'`).join(", ")})`),
+		),
+	],
+);
+
+export const suppressionReasons = ["hard_bounce", "complaint"] as const;
+export type SuppressionReason = (typeof suppressionReasons)[number];
+
+/**
+ * Addresses never to mail again: a hard bounce or a spam complaint, whichever provider reported it.
+ * `reason` is `hard_bounce` when any hard bounce was reported, else `complaint`; `provider` is that of
+ * the reason's earliest event (`reason_event_at`, ties: the least provider, then event id); `first_at`
+ * and `last_at` the earliest and latest event of either reason. Kept when the user is deleted.
+ */
+export const emailSuppressions = pgTable(
+	"email_suppressions",
+	{
+		/** Lower-cased. */
+		address: text("address").primaryKey(),
+		reason: text("reason").$type<SuppressionReason>().notNull(),
+		provider: text("provider").notNull(),
+		firstAt: instant("first_at").notNull(),
+		lastAt: instant("last_at").notNull(),
+		reasonEventAt: instant("reason_event_at").notNull(),
+		reasonEventId: text("reason_event_id").notNull(),
+	},
+	() => [
+		check(
+			"email_suppressions_reason_check",
+			sql.raw(`reason in (${suppressionReasons.map((s) => `'${s}'`).join(", ")})`),
+		),
+	],
+);
+
+/**
+ * Per day (UTC) and provider, the messages whose first event was that day and what became of them
+ * (every column counts messages but `opens` and `clicks`, which count events): created by hand in
+ * migration 0007 (drizzle-kit leaves an `existing()` view alone); the SQL there is the definition.
+ */
+export const emailDailyStats = pgView("email_daily_stats", {
+	day: date("day", { mode: "string" }).notNull(),
+	provider: text("provider").notNull(),
+	sent: bigint("sent", { mode: "number" }).notNull(),
+	delivered: bigint("delivered", { mode: "number" }).notNull(),
+	bounced: bigint("bounced", { mode: "number" }).notNull(),
+	softBounced: bigint("soft_bounced", { mode: "number" }).notNull(),
+	complained: bigint("complained", { mode: "number" }).notNull(),
+	failed: bigint("failed", { mode: "number" }).notNull(),
+	uniqueOpens: bigint("unique_opens", { mode: "number" }).notNull(),
+	opens: bigint("opens", { mode: "number" }).notNull(),
+	uniqueClicks: bigint("unique_clicks", { mode: "number" }).notNull(),
+	clicks: bigint("clicks", { mode: "number" }).notNull(),
+}).existing();

@@ -37,6 +37,7 @@ describe("user.created", () => {
 			lastEventAt: new Date(event.timestamp),
 			lastEventId: eventId,
 			stripeCustomerId: null,
+			emailStatus: null,
 		});
 		const [ledger] = await ledgerRows("clerk", eventId);
 		expect(ledger).toMatchObject({ eventType: "user.created", status: "processed", attempts: 1, lastError: null });

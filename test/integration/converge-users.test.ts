@@ -100,6 +100,7 @@ describe("deletions", () => {
 			lastEventAt: new Date(U0 + 1000).toISOString(),
 			lastEventId: "~msg_d",
 			stripeCustomerId: null,
+			emailStatus: null,
 		});
 		expect(runs.map((r) => r.outcomes)).toEqual([
 			["applied", "applied"],
