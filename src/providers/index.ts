@@ -6,9 +6,13 @@
  */
 import type { WebhookProvider } from "../webhooks/provider";
 import { clerk } from "./clerk";
+import { mailgun } from "./mailgun";
+import { postmark } from "./postmark";
+import { resend } from "./resend";
+import { sendgrid } from "./sendgrid";
 import { stripe } from "./stripe";
 
-export const providers: readonly WebhookProvider[] = [clerk, stripe];
+export const providers: readonly WebhookProvider[] = [clerk, stripe, resend, sendgrid, postmark, mailgun];
 
 /**
  * Paths served for a provider chosen by a setting (`/api/webhooks/email` → EMAIL_PROVIDER's, default
