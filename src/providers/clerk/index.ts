@@ -1,10 +1,12 @@
 /**
  * @module providers/clerk
  * Clerk user sync: user.created / user.updated upsert the user (newest snapshot wins),
- * user.deleted leaves a tombstone and erases the user's personal data from the ledger (src/privacy.ts);
+ * user.deleted leaves a tombstone and erases the user's personal data from the ledger (src/privacy.ts)
+ * and from the email messages sent to them (src/domain/email-privacy.ts);
  * other types are recorded `ignored`, whatever their shape. Deliveries are signed with Standard Webhooks (Svix);
  * the secret is CLERK_WEBHOOK_SIGNING_SECRET. The event id is the `svix-id` header.
  */
+import { eraseEmailPersonalData } from "../../domain/email-privacy";
 import { tombstoneUser, upsertUser } from "../../domain/users";
 import { erasePersonalData } from "../../privacy";
 import { unreadable } from "../../validation";
@@ -50,8 +52,10 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 				eventId,
 				eventType: type,
 				subjectUserId,
-				// The tombstone first, then its personal data leaves the ledger in the same transaction.
+				// The user's email messages first (found through the email the tombstone erases), then the
+				// tombstone, then its personal data leaves the ledger: all in the same transaction.
 				changes: (db, isNew) => [
+					eraseEmailPersonalData(db, user.data.id, isNew),
 					tombstoneUser(db, user.data.id, { id: eventId, at: eventAt }, isNew),
 					erasePersonalData(db, user.data.id, isNew),
 				],
