@@ -185,8 +185,12 @@ export const orders = pgTable(
 		amountReceived: bigint("amount_received", { mode: "number" }),
 		currencyReceived: text("currency_received"),
 		stripeChargeId: text("stripe_charge_id"),
-		/** The order's dispute as its latest-ranked event left it; `disputed_amount` in minor units of the charge's currency. */
+		/**
+		 * The order's dispute as its latest-ranked event left it: Stripe's status and ours (folded),
+		 * `disputed_amount` in minor units of the charge's currency.
+		 */
 		stripeDisputeId: text("stripe_dispute_id"),
+		stripeDisputeStatus: text("stripe_dispute_status"),
 		disputeStatus: text("dispute_status").$type<DisputeStatus>(),
 		disputedAmount: bigint("disputed_amount", { mode: "number" }),
 		disputeReason: text("dispute_reason"),
@@ -204,6 +208,24 @@ export const orders = pgTable(
 			"orders_dispute_status_check",
 			sql.raw(`dispute_status in (${disputeStatuses.map((s) => `'${s}'`).join(", ")})`),
 		),
+	],
+);
+
+/**
+ * Every payment intent (and its charge, once it succeeded) that an event tied to an order: later
+ * events (a refund, a dispute) find the order through any of them, whichever payment the order's own
+ * columns show. Rows are only ever added, so what they find is a function of the events received.
+ */
+export const orderPayments = pgTable(
+	"order_payments",
+	{
+		orderId: text("order_id").notNull(),
+		paymentIntentId: text("payment_intent_id").notNull(),
+		chargeId: text("charge_id"),
+	},
+	(table) => [
+		primaryKey({ name: "order_payments_pkey", columns: [table.paymentIntentId, table.orderId] }),
+		index("order_payments_charge_id_idx").on(table.chargeId),
 	],
 );
 

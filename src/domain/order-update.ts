@@ -8,7 +8,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { type OrderStatus, orders } from "../db/schema";
+import { type OrderStatus, orderPayments, orders } from "../db/schema";
 
 /** How a Stripe object points at an order, in the order the references are tried. */
 export interface OrderReference {
@@ -17,15 +17,15 @@ export interface OrderReference {
 	/** a checkout session's `client_reference_id` */
 	clientReferenceId?: string | null | undefined;
 	paymentIntentId?: string | null | undefined;
-	/** a charge id, found only once a payment recorded it (`stripe_charge_id`) */
+	/** a charge id, found only once a succeeded payment recorded it (order_payments) */
 	chargeId?: string | null | undefined;
 }
 
 /**
  * The id of the referenced order, or NULL: an SQL scalar usable in any statement of the batch. A
  * payment intent finds the order that the shop gave it, else the order whose linked checkout session
- * carried it (the least order id, should two sessions of different orders name it); a charge finds
- * the order whose recorded payment it was.
+ * carried it (the least order id, should two sessions of different orders name it), else an order
+ * a payment event tied it to (order_payments); a charge finds the order a succeeded payment tied it to.
  */
 export function referencedOrderId(ref: OrderReference): SQL {
 	const intent = ref.paymentIntentId ?? null;
@@ -34,7 +34,8 @@ export function referencedOrderId(ref: OrderReference): SQL {
 		union all select ${orders.id}, 2 from ${orders} where ${orders.id} = ${ref.clientReferenceId ?? null}
 		union all select ${orders.id}, 3 from ${orders} where ${orders.stripePaymentIntentId} = ${intent}
 		union all select ${orders.id}, 4 from ${orders} where ${orders.stripeCheckoutPaymentIntentId} = ${intent}
-		union all select ${orders.id}, 5 from ${orders} where ${orders.stripeChargeId} = ${ref.chargeId ?? null}
+		union all select ${orderPayments.orderId}, 5 from ${orderPayments} where ${orderPayments.paymentIntentId} = ${intent}
+		union all select ${orderPayments.orderId}, 6 from ${orderPayments} where ${orderPayments.chargeId} = ${ref.chargeId ?? null}
 	) as found order by found.rank, found.id collate "C" limit 1)`;
 }
 

@@ -25,13 +25,14 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { orders } from "../db/schema";
+import { orderPayments, orders } from "../db/schema";
 import {
 	climb,
 	instant,
 	type OrderReference,
 	onlyWhileCancelled,
 	type ProposedStatus,
+	referencedOrderId,
 	status,
 	text,
 	updateOrder,
@@ -107,6 +108,26 @@ export function recordPayment(db: Database, ref: OrderReference, eventAt: Date, 
 		sql`true`,
 		onlyIf,
 	);
+}
+
+/**
+ * Ties a payment intent (and, once it succeeded, its charge) to the referenced order in
+ * order_payments, through which later events find the order. Only adds: a charge already known for
+ * the pair stays unless this one sorts after it (a succeeded intent has one charge). Returns no row:
+ * it changes no column of the order.
+ */
+export function linkPayment(
+	db: Database,
+	ref: OrderReference,
+	payment: { paymentIntentId: string; chargeId: string | null },
+	onlyIf: SQL,
+) {
+	const orderId = referencedOrderId(ref);
+	return db.execute(sql`insert into ${orderPayments} (order_id, payment_intent_id, charge_id)
+		select ${orderId}, ${payment.paymentIntentId}, ${payment.chargeId}::text where ${orderId} is not null and ${onlyIf}
+		on conflict (payment_intent_id, order_id) do update
+		set charge_id = greatest(${orderPayments.chargeId} collate "C", excluded.charge_id collate "C")
+		where excluded.charge_id is not null`);
 }
 
 /** Money is on its way (an asynchronous method): a `pending` order becomes `processing`. */

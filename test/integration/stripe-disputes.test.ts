@@ -465,3 +465,62 @@ describe("a dispute's events shuffled", () => {
 		expect(runs[0]?.row).toMatchObject({ status: "charged_back", disputeStatus: "lost" });
 	});
 });
+
+describe("an order paid twice, and an inquiry before a chargeback (fresh-user review)", () => {
+	it("a dispute on the payment the order's columns do not show finds the order, whichever payment came first", async () => {
+		for (const secondFirst of [false, true]) {
+			const order = await pendingOrder(4999);
+			const first = intentEvent("payment_intent.succeeded", order, { charge: uniqueId("ch_b"), created: T });
+			// the buyer paid again through another intent of the same order, at the same second
+			const second = intentEvent("payment_intent.succeeded", order, { charge: uniqueId("ch_a"), created: T });
+			second.data.object.id = uniqueId("pi_again");
+			for (const event of secondFirst ? [second, first] : [first, second]) await sendOnce(event);
+			const dispute = disputeEvent("charge.dispute.created", {
+				status: "needs_response",
+				charge: second.data.object.latest_charge,
+				paymentIntent: second.data.object.id,
+				created: T + 100,
+			});
+			expect((await sendOnce(dispute)).body.outcome).toBe("applied");
+			const throughCharge = disputeEvent("charge.dispute.updated", {
+				disputeId: dispute.data.object.id,
+				status: "under_review",
+				charge: second.data.object.latest_charge,
+				paymentIntent: null,
+				created: T + 200,
+			});
+			expect((await sendOnce(throughCharge)).body.outcome).toBe("applied");
+			expect(await orderRow(order.id)).toMatchObject({ status: "paid", disputeStatus: "under_review" });
+		}
+	});
+
+	it("an inquiry closed without a chargeback, then a chargeback: needs_response, in either order", async () => {
+		const rows = await inEveryOrder(2, async (deliveryOrder) => {
+			const order = await paidOrder();
+			const inquiry = disputeOf(order, "charge.dispute.closed", "warning_closed", { created: T + 100 });
+			const chargeback = disputeOf(order, "charge.dispute.created", "needs_response", { created: T + 200 });
+			const events = [inquiry, chargeback];
+			for (const i of deliveryOrder) await sendOnce(events[i] as (typeof events)[number]);
+			const { disputeStatus, stripeDisputeStatus, stripeDisputeId } = (await orderRow(order.id)) ?? {};
+			return {
+				row: { disputeStatus, stripeDisputeStatus, isChargeback: stripeDisputeId === chargeback.data.object.id },
+			};
+		});
+		expect(rows[0]?.row).toEqual({
+			disputeStatus: "needs_response",
+			stripeDisputeStatus: "needs_response",
+			isChargeback: true,
+		});
+	});
+
+	it("a won dispute is final: a later open stage of the same dispute changes nothing", async () => {
+		const order = await paidOrder();
+		const disputeId = uniqueId("du");
+		await sendOnce(disputeOf(order, "charge.dispute.closed", "won", { disputeId, created: T + 100 }));
+		const late = await sendOnce(
+			disputeOf(order, "charge.dispute.updated", "under_review", { disputeId, created: T + 200 }),
+		);
+		expect(late.body.outcome).toBe("stale");
+		expect(await orderRow(order.id)).toMatchObject({ disputeStatus: "won", stripeDisputeStatus: "won" });
+	});
+});

@@ -28,8 +28,9 @@ export const disputeEventTypes = new Set([
 /**
  * Stripe's statuses folded into ours: an inquiry (`warning_*`) or an appeal (`appeal_*`) awaits a
  * response or is under review like a chargeback; one closed without a chargeback (`warning_closed`),
- * or a dispute `prevented`, kept the money, as a `won` one did. A closed dispute is final
- * (src/domain/disputes.ts): an appeal after a loss alerts but leaves the order `charged_back`.
+ * or a dispute `prevented`, kept the money, as a `won` one did. A decided dispute (won, lost,
+ * prevented) is final (src/domain/disputes.ts): an appeal after a loss alerts but leaves the order
+ * `charged_back`. A closed inquiry is no decision: a chargeback that follows it replaces it.
  */
 const folded: Record<(typeof stripeDisputeStatuses)[number], DisputeStatus> = {
 	warning_needs_response: "needs_response",
@@ -51,6 +52,7 @@ export function fromDispute(event: StripeEvent): Interpretation {
 	const ref = { paymentIntentId: found.payment_intent, chargeId: found.charge };
 	const snapshot = {
 		disputeId: found.id,
+		stripeStatus: found.status,
 		status: folded[found.status],
 		amount: found.amount,
 		reason: found.reason ?? null,

@@ -14,6 +14,7 @@ import {
 	cancelOrder,
 	covers,
 	linkOrderToCheckout,
+	linkPayment,
 	markOrderProcessing,
 	type Receipt,
 	recordPayment,
@@ -64,7 +65,10 @@ function fromPaymentIntent(event: StripeEvent): Interpretation {
 			return orderEvent(
 				event,
 				ref,
-				(db, isNew) => [recordPayment(db, ref, event.eventAt, receipt, isNew)],
+				(db, isNew) => [
+					recordPayment(db, ref, event.eventAt, receipt, isNew),
+					linkPayment(db, ref, { paymentIntentId: intent.id, chargeId: receipt.chargeId }, isNew),
+				],
 				mismatchAlert(ref, receipt),
 			);
 		}
@@ -108,6 +112,8 @@ function fromCheckoutSession(event: StripeEvent): Interpretation {
 		const link = { checkoutSessionId: session.id, paymentIntentId: session.payment_intent ?? null, paid };
 		const changes: [Change, ...Change[]] = [linkOrderToCheckout(db, ref, link, isNew)];
 		if (receipt) changes.push(recordPayment(db, ref, event.eventAt, receipt, isNew));
+		if (session.payment_intent)
+			changes.push(linkPayment(db, ref, { paymentIntentId: session.payment_intent, chargeId: null }, isNew));
 		if (collecting) changes.push(markOrderProcessing(db, ref, isNew));
 		if (abandoned)
 			changes.push(cancelOrder(db, ref, event.eventAt, event.type.replace("checkout.session.", "checkout_"), isNew));
