@@ -34,6 +34,8 @@ export interface OrderRow {
 	currency_received: string | null;
 	stripe_charge_id: string | null;
 	stripe_dispute_id: string | null;
+	/** Stripe's own status of the dispute (`dispute_status` is ours). */
+	stripe_dispute_status: string | null;
 	dispute_status: DisputeStatus | null;
 	disputed_amount: number | null;
 	dispute_reason: string | null;
@@ -69,6 +71,7 @@ export function demoOrders(now: number): OrderRow[] {
 		currency_received: null,
 		stripe_charge_id: null,
 		stripe_dispute_id: null,
+		stripe_dispute_status: null,
 		dispute_status: null,
 		disputed_amount: null,
 		dispute_reason: null,
@@ -118,6 +121,7 @@ export function demoOrders(now: number): OrderRow[] {
 			paid(name, {
 				status: "charged_back",
 				stripe_dispute_id: `du_demo_${name}`,
+				stripe_dispute_status: "lost",
 				dispute_status: "lost",
 				disputed_amount: 4999,
 				dispute_reason: "fraudulent",
