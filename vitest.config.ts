@@ -13,7 +13,19 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { unstable_convertConfigBindingsToStartWorkerBindings, unstable_readConfig } from "wrangler";
 import { chooseTestDatabase } from "./test/setup/test-database.ts";
-import { clerkPreviousSecret, clerkSecret, stripePreviousSecret, stripeSecret } from "./test/support/secrets.ts";
+import {
+	clerkPreviousSecret,
+	clerkSecret,
+	mailgunPreviousSigningKey,
+	mailgunSigningKey,
+	postmarkCredentials,
+	postmarkPreviousCredentials,
+	resendPreviousSecret,
+	resendSecret,
+	sendgridPublicKey,
+	stripePreviousSecret,
+	stripeSecret,
+} from "./test/support/secrets.ts";
 import { freePort } from "./tools/ports.ts";
 
 const choice = chooseTestDatabase(process.env);
@@ -46,6 +58,10 @@ const testBindingNames = [
 	"CLERK_WEBHOOK_SIGNING_SECRET",
 	"STRIPE_WEBHOOK_SECRET",
 	"STRIPE_CONNECT_ACCOUNTS",
+	"RESEND_WEBHOOK_SECRET",
+	"SENDGRID_WEBHOOK_PUBLIC_KEY",
+	"POSTMARK_WEBHOOK_BASIC_AUTH",
+	"MAILGUN_WEBHOOK_SIGNING_KEY",
 	"TEST_DATABASE_BACKEND",
 	"PROPERTY_RUNS",
 	"PROPERTY_SEED",
@@ -83,6 +99,11 @@ export default defineConfig(async () => {
 									CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
 									STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
 									STRIPE_CONNECT_ACCOUNTS: "acct_1ListedShop, acct_1OtherListed",
+									// the email providers (EMAIL_PROVIDER unset: /api/webhooks/email is resend's)
+									RESEND_WEBHOOK_SECRET: `${resendSecret} ${resendPreviousSecret}`,
+									SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,
+									POSTMARK_WEBHOOK_BASIC_AUTH: `${postmarkCredentials} ${postmarkPreviousCredentials}`,
+									MAILGUN_WEBHOOK_SIGNING_KEY: `${mailgunSigningKey},${mailgunPreviousSigningKey}`,
 									TEST_DATABASE_BACKEND: choice.url ? "postgres" : "pglite", // test/contract/bridge-heals.test.ts
 									// test/support/property.ts: `npm run test:properties` raises the runs; a seed replays a failure
 									PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",

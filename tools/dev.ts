@@ -9,7 +9,7 @@
  * On first run it creates .dev.vars from .dev.vars.example (working test secrets).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, realpathSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -18,7 +18,7 @@ import { DataFolderInUse, lockDataFolder } from "./db/data-lock.ts";
 import { type LocalDatabase, startLocalDatabase } from "./db/local-database.ts";
 import { isPostgresUrl } from "./db/url.ts";
 import { type Formatter, humanFormatter, jsonFormatter } from "./dev/log-lines.ts";
-import { readDotVars } from "./dot-vars.ts";
+import { missingDotVars, readDotVars, requiredSecrets } from "./dot-vars.ts";
 import { portOptions, portsFromCommandLine, portUsage, takenPorts } from "./ports.ts";
 import { stopWithParent } from "./process/parent.ts";
 
@@ -55,7 +55,10 @@ function say(message: string) {
 	console.error(`npm run dev: ${message}`);
 }
 
-/** Creates .dev.vars, or adds the secrets a newer .dev.vars.example introduced. */
+/**
+ * Creates .dev.vars, or appends the variables a newer .dev.vars.example introduced (a new provider's
+ * test secret), each with its comment; what is already there is never changed.
+ */
 function ensureDevVars() {
 	const [example, devVars] = [`${root}.dev.vars.example`, `${root}.dev.vars`];
 	if (!existsSync(devVars)) {
@@ -63,12 +66,10 @@ function ensureDevVars() {
 		console.log("created .dev.vars from .dev.vars.example (local test secrets)");
 		return;
 	}
-	const present = readDotVars(devVars);
-	for (const [name, value] of Object.entries(readDotVars(example))) {
-		if (name in present) continue;
-		appendFileSync(devVars, `\n${name}=${value}\n`);
-		console.log(`added ${name} to .dev.vars from .dev.vars.example`);
-	}
+	const missing = missingDotVars(readFileSync(example, "utf8"), readDotVars(devVars));
+	if (missing.names.length === 0) return;
+	appendFileSync(devVars, missing.text);
+	console.log(`added ${missing.names.join(", ")} to .dev.vars from .dev.vars.example (local test secrets)`);
 }
 
 let releaseLock = () => {};
@@ -157,6 +158,18 @@ console.log(
 		(local?.pgliteUrl ? `; Postgres protocol at ${local.pgliteUrl} (npm run db:studio)` : ""),
 );
 
+/**
+ * `--var NAME:value` for each variable of .dev.vars that `wrangler dev` would not load: with a
+ * `[secrets]` table it loads only the names `required` lists, and the email providers' secrets are
+ * not required (a deployment sets those of the provider it uses). DATABASE_URL is the bridge's.
+ */
+function optionalSecrets(): string[] {
+	const required = requiredSecrets(readFileSync(`${root}wrangler.toml`, "utf8"));
+	return Object.entries(readDotVars(`${root}.dev.vars`))
+		.filter(([name]) => name !== "DATABASE_URL" && !required.includes(name))
+		.flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+}
+
 const json = values.json === true;
 const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
 wrangler = spawn(
@@ -174,6 +187,7 @@ wrangler = spawn(
 		String(ports.port),
 		"--env-file",
 		".dev.vars",
+		...optionalSecrets(),
 		...rest,
 	],
 	{

@@ -1,32 +1,49 @@
 /**
- * `npm run send -- <provider> <type> [--count N] [--set path=value]… [--url URL | --port N] [--secret S]`
+ * `npm run send -- <provider> <type> [--count N] [--set path=value]… [--to addr] [--url URL | --port N] [--secret S]`
  * Builds realistic events, signs them as the provider does (with the provider's own reference
- * library), posts them to the local dev server (127.0.0.1, port from tools/ports.ts) or a deployed
- * URL, and prints each answer. The secret comes from --secret, else from the environment, else
- * from .dev.vars.
+ * library where there is one), posts them to the local dev server (127.0.0.1, port from
+ * tools/ports.ts) or a deployed URL, and prints each answer. The providers, their paths and their
+ * secrets' names come from the Worker's registry (src/providers/index.ts), their templates and
+ * signing from src/providers/<name>/send.ts (tools/send/providers.ts). The secret comes from
+ * --secret, else from the environment, else from .dev.vars (SendGrid: the repository's test key).
  */
 import { errorLine, parseCommandLine, usageError } from "./cli.ts";
-import { firstSecret, readDotVars } from "./dot-vars.ts";
+import { demoSendContext, demoUser } from "./db/demo-rows.ts";
 import { describePortOptions, portOptions, portsFromCommandLine } from "./ports.ts";
-import { senders as providers, type Sender } from "./send/providers.ts";
+import { commandOf, loadSenders, localSetting, type Sender, signingSecret } from "./send/providers.ts";
 import { parseAssignment, setPath } from "./send/set-path.ts";
+
+let loaded: Awaited<ReturnType<typeof loadSenders>>;
+try {
+	loaded = await loadSenders();
+} catch (error) {
+	console.error(`npm run send: ${errorLine(error)}`);
+	process.exit(1);
+}
+const { senders, chosen } = loaded;
+
+const chosenLines = chosen.map((path) => {
+	const choices = senders.filter((sender) => sender.path.startsWith(`${path.path}/`)).map((s) => s.name);
+	return `  ${path.words.join(" ")} <type>: the types of the provider ${path.setting} names (${choices.join(", ")}; default ${path.fallback}), posted to ${path.path}`;
+});
 
 const usage = `usage: npm run send -- <provider> <type> [options]
 
 Signs fresh <type> events as <provider> does and posts them to the local npm run dev (or --url).
 
 options:
-  --count N         send N events (default 1)
+  --count N         send N events (default 1); SendGrid posts them in batches of up to 1,000 per request
   --set path=value  edit a field of each event, e.g. data.first_name=Ada (repeatable; JSON values parse)
+  --to ADDRESS      email: the recipient (default ${demoUser.email}, the demo user of npm run db:seed)
   --url URL         a deployed Worker (base URL or full webhook URL) instead of the local server
 ${describePortOptions(["port"])}, when --url is not given
-  --secret S        the signing secret (default: the provider's variable, else .dev.vars)
+  --secret S        the signing secret (default: the provider's variable, else .dev.vars; SendGrid:
+                    a private key, PEM or a PEM file, default the repository's test key)
   -h, --help        this help
 
 providers and types:
-${Object.entries(providers)
-	.map(([name, p]) => `  ${name}: ${Object.keys(p.templates).join(", ")}`)
-	.join("\n")}
+${senders.map((sender) => `  ${commandOf(sender)}: ${Object.keys(sender.templates).join(", ")}`).join("\n")}
+${chosenLines.join("\n")}
 
 examples:
   npm run send -- clerk user.created --count 20
@@ -34,10 +51,14 @@ examples:
   npm run send -- stripe payment_intent.succeeded --set data.object.metadata.order_id=order_demo_6
   npm run send -- stripe payment_intent.succeeded --set data.object.amount_received=1000 --set data.object.currency=eur
   npm run send -- stripe charge.dispute.closed --set data.object.status=won
+  npm run send -- email resend bounced            # ${demoUser.email} bounces: user_demo_ada's address becomes invalid
+  npm run send -- email postmark opened --to someone@example.org
+  npm run send -- email sendgrid delivered --count 1000   # one request carrying 1,000 events
+  npm run send -- email delivered                 # the EMAIL_PROVIDER's event, to /api/webhooks/email
   npm run send -- clerk user.created --url https://shop-webhooks.example.workers.dev --secret whsec_…`;
 
-/** The endpoint for a provider: --url may be a base URL or the full webhook URL. */
-function endpoint(url: string, provider: Sender): string {
+/** The endpoint for a path: --url may be a base URL or the full webhook URL. */
+function endpoint(url: string, path: string): string {
 	let parsed: URL;
 	try {
 		parsed = new URL(url);
@@ -46,7 +67,7 @@ function endpoint(url: string, provider: Sender): string {
 	}
 	if (!/^https?:$/.test(parsed.protocol)) usageError(usage, `--url must be an http(s) URL, not "${url}"`);
 	if (parsed.username || parsed.password) usageError(usage, "--url must not carry a user or password");
-	if (parsed.pathname === "/" || parsed.pathname === "") parsed.pathname = provider.path;
+	if (parsed.pathname === "/" || parsed.pathname === "") parsed.pathname = path;
 	return parsed.toString();
 }
 
@@ -56,20 +77,55 @@ const { values, positionals } = parseCommandLine({
 	options: {
 		count: { type: "string", default: "1" },
 		set: { type: "string", multiple: true, default: [] },
+		to: { type: "string" },
 		url: { type: "string" },
 		secret: { type: "string" },
 		port: portOptions.port,
 	},
 });
-const [providerName, type, extra] = positionals;
-const names = (record: object) => Object.keys(record).join(", ");
-if (providerName === undefined) usageError(usage, `missing <provider>: one of ${names(providers)}`);
-// Own properties only: "constructor" is no provider.
-const provider = Object.hasOwn(providers, providerName) ? providers[providerName] : undefined;
-if (!provider) usageError(usage, `unknown provider "${providerName}": one of ${names(providers)}`);
-if (type === undefined) usageError(usage, `missing <type>: one of the ${providerName} types below`);
-const template = Object.hasOwn(provider.templates, type) ? provider.templates[type] : undefined;
-if (!template) usageError(usage, `unknown ${providerName} event type "${type}"`);
+
+const providerList = [...senders.map(commandOf), ...chosen.map((path) => path.words.join(" "))].join(", ");
+const startsWith = (words: string[]) => words.every((word, index) => positionals[index] === word);
+
+/** The provider the positionals name, the path to post to, and how many positionals named it. */
+function resolveProvider(): { sender: Sender; command: string; path: string; used: number } {
+	if (positionals.length === 0) usageError(usage, `missing <provider>: one of ${providerList}`);
+	const named = senders.filter((sender) => startsWith(sender.words));
+	const sender = named.sort((a, b) => b.words.length - a.words.length)[0];
+	if (sender) return { sender, command: commandOf(sender), path: sender.path, used: sender.words.length };
+	const byPath = chosen.find((path) => startsWith(path.words));
+	if (!byPath) {
+		// Own properties only: "constructor" is no provider.
+		const family = senders.filter((s) => s.words[0] === positionals[0] && s.words.length > 1);
+		if (family.length > 0 && positionals.length > 1 && !family.some((s) => s.words[1] === positionals[1])) {
+			usageError(usage, `unknown provider "${positionals.slice(0, 2).join(" ")}": one of ${providerList}`);
+		}
+		usageError(usage, `unknown provider "${positionals[0]}": one of ${providerList}`);
+	}
+	const name = localSetting(byPath.setting) ?? byPath.fallback;
+	const choice = senders.find((s) => s.name === name && s.path === `${byPath.path}/${name}`);
+	if (!choice) {
+		usageError(usage, `${byPath.setting}=${name} names no provider served at ${byPath.path}: see the list below`);
+	}
+	return {
+		sender: choice,
+		command: `${byPath.words.join(" ")} (${byPath.setting}: ${name})`,
+		path: byPath.path,
+		used: byPath.words.length,
+	};
+}
+
+const { sender, command, path, used } = resolveProvider();
+const [type, extra] = positionals.slice(used);
+if (type === undefined) usageError(usage, `missing <type>: one of the ${command} types below`);
+// Own properties only: "toString" is no event type.
+const template = Object.hasOwn(sender.templates, type) ? sender.templates[type] : undefined;
+if (!template) {
+	// `email bogus delivered`: a provider name that is none, rather than a type
+	if (extra !== undefined && path !== sender.path)
+		usageError(usage, `unknown provider "${positionals.slice(0, used + 1).join(" ")}": one of ${providerList}`);
+	usageError(usage, `unknown ${commandOf(sender)} event type "${type}"`);
+}
 if (extra !== undefined) usageError(usage, `unexpected argument '${extra}'`);
 if (!/^[1-9]\d{0,5}$/.test(values.count)) {
 	usageError(usage, `--count must be a whole number from 1 to 999999, not "${values.count}"`);
@@ -82,43 +138,60 @@ const assignments = values.set.map((assignment) => {
 		return usageError(usage, (error as Error).message);
 	}
 });
+if (values.to !== undefined) {
+	if (!sender.recipient)
+		usageError(usage, `--to is for email providers; ${commandOf(sender)} events name no recipient`);
+	if (!/^[^\s@<>]+@[^\s@<>]+$/.test(values.to)) usageError(usage, `--to must be an email address, not "${values.to}"`);
+}
 if (values.url !== undefined && values.port !== undefined) usageError(usage, "pass --url or --port, not both");
 const local = values.url === undefined;
-const url = endpoint(values.url ?? `http://127.0.0.1:${portsFromCommandLine(values, usage).port}`, provider);
-// An empty (or blank) setting counts as unset, as for the ports.
-const secretSources: [string, string | undefined][] = [
-	["--secret", values.secret],
-	[provider.secretName, process.env[provider.secretName]],
-	[`${provider.secretName} in .dev.vars`, readDotVars(new URL("../.dev.vars", import.meta.url))[provider.secretName]],
-];
-const [secretSource, secret] = secretSources
-	.map(([source, setting]) => [source, firstSecret(setting ?? "")])
-	.find(([, value]) => value !== undefined) ?? ["", undefined];
-if (!secret) {
+const url = endpoint(values.url ?? `http://127.0.0.1:${portsFromCommandLine(values, usage).port}`, path);
+
+let found: ReturnType<typeof signingSecret>;
+try {
+	found = signingSecret(sender.signingSecret, values.secret);
+} catch (error) {
+	usageError(usage, `cannot read the signing key: ${errorLine(error)}`);
+}
+if (!found) {
 	usageError(
 		usage,
-		`no secret: pass --secret, set ${provider.secretName}, or run npm run dev once to create .dev.vars`,
+		`no secret: pass --secret, set ${sender.signingSecret.variable}, or run npm run dev once (it creates .dev.vars, or adds what a newer .dev.vars.example names)`,
 	);
 }
+const secret = found;
+const expected =
+	sender.signingSecret.variable !== undefined
+		? (sender.secrets.find((s) => s.name === sender.signingSecret.variable)?.description ??
+			`the value of ${sender.signingSecret.variable}`)
+		: "a P-256 private key, PEM or base64 PKCS#8";
 
+const context = demoSendContext(values.to);
+const perRequest = Math.max(1, sender.batchSize ?? 1);
 let failures = 0;
-for (let n = 1; n <= count; n++) {
+for (let sent = 0, n = 1; sent < count; n++) {
 	const now = new Date();
-	const payload = template(now.getTime());
-	for (const [path, value] of assignments) setPath(payload, path, value);
-	const body = JSON.stringify(payload);
-	const data = payload.data as { id?: string; object?: { id?: string } } | undefined;
-	const id = data?.id ?? data?.object?.id;
-	const label = `#${n} ${providerName} ${type} ${typeof id === "string" ? id : ""}`.trim();
-	let headers: Record<string, string>;
+	const events = Array.from({ length: Math.min(perRequest, count - sent) }, () => {
+		const payload = template(now.getTime(), context);
+		for (const [at, value] of assignments) setPath(payload, at, value);
+		return payload;
+	});
+	sent += events.length;
+	const id = sender.describe(events[0] as Record<string, unknown>);
+	const label = `#${n} ${command} ${type}${events.length > 1 ? ` ×${events.length}` : ""} ${id ?? ""}`.trim();
+	let request: Awaited<ReturnType<Sender["sign"]>>;
 	try {
-		headers = provider.sign(secret, body, now);
+		request = await sender.sign(events, secret.value, now);
 	} catch (error) {
-		usageError(usage, `cannot sign with ${secretSource} (${errorLine(error)}): it should be whsec_…`);
+		usageError(usage, `cannot sign with ${secret.source} (${errorLine(error)}): it should be ${expected}`);
 	}
 	let response: Response;
 	try {
-		response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+		response = await fetch(url, {
+			method: "POST",
+			headers: { "content-type": "application/json", ...request.headers },
+			body: request.body,
+		});
 	} catch (error) {
 		// Nothing answers: the next events would fail the same way.
 		const fix = local ? "is npm run dev running there? (pass its --port, or --url)" : "check --url";

@@ -2,17 +2,22 @@
  * `npm run smoke`: the CI smoke run, as a developer would do it: `npm run dev` on a fresh embedded
  * database and free ports (so it never collides with a running `npm run dev`), the send CLI posts
  * user.created / user.updated / user.deleted, `npm run db:seed` and Stripe events (a payment, a bank
- * debit on its way, a lost dispute; all finding the server through PORT and BRIDGE_PORT), the rows
- * are read back through the bridge, and the server is stopped. Prints how long /health took to answer; exits non-zero on any failure.
+ * debit on its way, a lost dispute; all finding the server through PORT and BRIDGE_PORT), an email
+ * bounce for the demo user, then one event of every provider of the registry (src/providers/index.ts)
+ * and of the EMAIL_PROVIDER path; the rows are read back through the bridge, and the server is
+ * stopped. Prints how long /health took to answer; exits non-zero on any failure.
  */
 import { errorLine, parseCommandLine } from "./cli.ts";
+import { demoUser } from "./db/demo-rows.ts";
 import { startDevServerOrExit } from "./dev-server.ts";
 import { describePortOptions, findFreePorts, portOptions, portsFromCommandLine } from "./ports.ts";
+import { loadSenders } from "./send/providers.ts";
 
 const usage = `usage: npm run smoke [-- options]
 
-Starts npm run dev on a fresh temporary database, sends Clerk and Stripe events with npm run send,
-seeds with npm run db:seed, checks the rows, and stops the server. Exits 1 on any failure.
+Starts npm run dev on a fresh temporary database, sends Clerk, Stripe and email events with npm run
+send (one of every provider), seeds with npm run db:seed, checks the rows, and stops the server.
+Exits 1 on any failure.
 
 options:
 ${describePortOptions(undefined, "a free port")}
@@ -20,6 +25,7 @@ ${describePortOptions(undefined, "a free port")}
 
 const { values } = parseCommandLine({ usage, options: portOptions });
 const ports = portsFromCommandLine(values, usage, await findFreePorts());
+const { senders, chosen } = await loadSenders();
 
 function check(condition: boolean, what: string) {
 	console.log(`${condition ? "ok  " : "FAIL"} ${what}`);
@@ -85,6 +91,32 @@ try {
 				["order_demo_7", "charged_back", "lost"],
 			]),
 		`order_demo_5 is processing, order_demo_7 charged back (${JSON.stringify(moved)})`,
+	);
+
+	// An email provider's hard bounce marks the demo user's address invalid (and db:seed resets it).
+	check((await run(["send", "--", "email", "sendgrid", "bounced"])) === 0, "send a SendGrid hard bounce");
+	const [bounced] = await sql("select email_status from users where id = $1", [demoUser.id]);
+	check(bounced?.[0] === "invalid", `${demoUser.id}'s address is invalid (${JSON.stringify(bounced)})`);
+	check((await run(["db:seed"])) === 0, "npm run db:seed again");
+	const [reset] = await sql("select email_status from users where id = $1", [demoUser.id]);
+	check(reset?.[0] === null, `db:seed made ${demoUser.id}'s address valid again (${JSON.stringify(reset)})`);
+
+	// Every provider of the registry, and every path chosen by a setting: its first template answers 2xx.
+	for (const sender of senders) {
+		const type = Object.keys(sender.templates)[0] as string;
+		check((await run(["send", "--", ...sender.words, type])) === 0, `send ${sender.words.join(" ")} ${type}`);
+	}
+	for (const path of chosen) {
+		const fallback = senders.find((sender) => sender.name === path.fallback);
+		const type = Object.keys(fallback?.templates ?? {})[0] ?? "";
+		check((await run(["send", "--", ...path.words, type])) === 0, `send ${path.words.join(" ")} ${type}`);
+	}
+	// every email provider's events were about one demo message, to the demo user
+	const emailProviders = senders.filter((sender) => sender.recipient).map((sender) => sender.name);
+	const messages = await sql("select provider, recipient from email_messages order by provider");
+	check(
+		JSON.stringify(messages) === JSON.stringify(emailProviders.sort().map((name) => [name, demoUser.email])),
+		`one email message to ${demoUser.email} per email provider (${JSON.stringify(messages)})`,
 	);
 } catch (error) {
 	check(false, errorLine(error));

@@ -1,5 +1,5 @@
 /**
- * `npm run send -- stripe <type>` as a user runs it (`node tools/send.ts …`), posting to a local
+ * `npm run send -- stripe <type>` as a user runs it (`node --import tsx tools/send.ts …`), posting to a local
  * server that records what it gets: every type is an event Stripe's own library accepts as signed,
  * shaped like Stripe's object, aimed at the demo rows of `npm run db:seed`; `--set` edits amounts,
  * currencies and ids (numbers as numbers). What the Worker makes of each template:
@@ -55,7 +55,8 @@ async function send(type: string, ...sets: string[]): Promise<{ event: SentEvent
 	const port = String((server.address() as AddressInfo).port);
 	// a known event id, to tell this run's event from the others' (the tests run concurrently)
 	const eventId = `evt_test_${++runs}`;
-	const args = ["tools/send.ts", "stripe", type, "--port", port, "--secret", secret, "--set", `id=${eventId}`];
+	const args = ["--import", "tsx", "tools/send.ts", "stripe", type, "--port", port, "--secret", secret];
+	args.push("--set", `id=${eventId}`);
 	for (const set of sets) args.push("--set", set);
 	const { stdout } = await run(process.execPath, args, { cwd: root, env, timeout: 30_000 });
 	const got = received.get(eventId);

@@ -1,5 +1,5 @@
 /**
- * The send CLI's Stripe templates (tools/send/stripe.ts) as the Worker reads them: every type is
+ * The send CLI's Stripe templates (src/providers/stripe/send.ts) as the Worker reads them: every type is
  * handled and readable (never `failed`), shaped like the fixtures of its type; and the README's
  * `npm run send` examples, on the rows `npm run db:seed` writes (tools/db/demo-rows.ts), do what the
  * README says. The CLI itself (signing, --set on the command line): test/tools/send-stripe.test.ts.
@@ -16,9 +16,9 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { orders } from "../../src/db/schema";
 import { stripe } from "../../src/providers/stripe";
+import { stripeTemplates } from "../../src/providers/stripe/send";
 import { seedStatements } from "../../tools/db/demo-rows";
 import { parseAssignment, setPath } from "../../tools/send/set-path";
-import { stripeTemplates } from "../../tools/send/stripe";
 import { deliver, webhookLine } from "../support/deliver";
 import { testDb } from "../support/rows";
 import { stripeRequest } from "../support/stripe";

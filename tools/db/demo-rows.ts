@@ -3,13 +3,15 @@
  * What `npm run db:seed` (tools/db/seed.ts) writes, as the statements that write it, so that the
  * tests write the very same rows:
  * - two users and a subscription (sub_demo_1 of customer cus_demo_ada);
- * - the orders the send templates aim at (tools/send/stripe.ts): order_demo_1…6 pending (payment
+ * - the orders the send templates aim at (src/providers/stripe/send.ts): order_demo_1…6 pending (payment
  *   intents pi_demo_1…6) and order_demo_7 paid (pi_demo_7, charge ch_demo_7, which disputes name);
  * - one order in each status, `order_demo_<status>` (pi_demo_<status>), its columns as the events
  *   that lead there would have left them: a paid one has its `paid_at`, receipt and charge, a
  *   `payment_mismatch` one received too little, a `charged_back` one carries a lost dispute.
+ * - no suppression of the demo users' addresses, so that `npm run send -- email <provider> bounced`
+ *   (whose default recipient is ada@example.com) marks user_demo_ada invalid again after a re-run.
  * Every order is 4999 usd of user_demo_ada. Every column of these orders is written, so a re-run
- * resets whatever webhooks changed (other rows and the ledger are left alone).
+ * resets whatever webhooks changed (other rows, the email messages and the ledger are left alone).
  */
 import type { DisputeStatus, OrderStatus } from "../../src/db/schema.ts";
 
@@ -41,6 +43,21 @@ export interface OrderRow {
 	dispute_reason: string | null;
 	dispute_event_at: string | null;
 	dispute_event_id: string | null;
+}
+
+/** The user the email templates write to unless `--to` says otherwise. */
+export const demoUser = { id: "user_demo_ada", email: "ada@example.com" } as const;
+const otherDemoUser = { id: "user_demo_grace", email: "grace@example.com" } as const;
+
+/**
+ * What `npm run send -- email …` writes about (src/providers/sending.ts SendContext): the recipient
+ * `to` (by default the demo user), and the tags of the demo order's confirmation: `order_id`
+ * order_demo_1, and `user_id` when the recipient is the demo user.
+ */
+export function demoSendContext(to: string = demoUser.email): { to: string; tags: Record<string, string> } {
+	const tags: Record<string, string> = { order_id: "order_demo_1" };
+	if (to.toLowerCase() === demoUser.email) tags.user_id = demoUser.id;
+	return { to, tags };
 }
 
 /** The orders the send templates aim at: 1…6 pending, 7 paid. */
@@ -152,12 +169,17 @@ export function seedStatements(now: number): Statement[] {
 	const columns = Object.keys(orders[0] as OrderRow);
 	return [
 		{
+			// before the users: writing their email derives their email_status from the suppressions (migration 0007)
+			query: "delete from email_suppressions where address in ($1, $2)",
+			params: [demoUser.email, otherDemoUser.email],
+		},
+		{
 			query: `insert into users (id, email, email_verified, first_name, last_name, created_at, updated_at, stripe_customer_id)
-		 values ($1, 'ada@example.com', true, 'Ada', 'Lovelace', now(), now(), 'cus_demo_ada'),
-		        ($2, 'grace@example.com', true, 'Grace', 'Hopper', now(), now(), null)
+		 values ($1, $2, true, 'Ada', 'Lovelace', now(), now(), 'cus_demo_ada'),
+		        ($3, $4, true, 'Grace', 'Hopper', now(), now(), null)
 		 on conflict (id) do update set deleted_at = null, email = excluded.email, email_verified = true,
 		   first_name = excluded.first_name, last_name = excluded.last_name, stripe_customer_id = excluded.stripe_customer_id`,
-			params: ["user_demo_ada", "user_demo_grace"],
+			params: [demoUser.id, demoUser.email, otherDemoUser.id, otherDemoUser.email],
 		},
 		{
 			// every column, so that a re-run resets whatever webhooks changed

@@ -1,8 +1,12 @@
 /**
- * Clerk event templates for the send CLI, shaped like real deliveries (see
- * test/fixtures/payloads/clerk/): fresh fake users with example.com addresses.
+ * @module providers/clerk/send
+ * Clerk's side, for `npm run send -- clerk <type>` (src/providers/sending.ts; never imported by the
+ * Worker): event templates shaped like real deliveries (see test/fixtures/payloads/clerk/), fresh
+ * fake users with example.com addresses, signed with Standard Webhooks (Svix) and
+ * CLERK_WEBHOOK_SIGNING_SECRET by the svix library.
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
+import { asText, base62, onlyEvent, type ProviderSender, randomChars, standardWebhooksHeaders } from "../sending";
 
 const firstNames = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances"];
 const lastNames = [
@@ -20,8 +24,7 @@ const lastNames = [
 
 /** A Clerk-style id: prefix + 27 base62 characters. */
 export function clerkId(prefix: string): string {
-	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-	return `${prefix}_${Array.from(randomBytes(27), (b) => alphabet[b % 62]).join("")}`;
+	return `${prefix}_${randomChars(27, base62)}`;
 }
 
 function fakeUser(now: number) {
@@ -86,4 +89,14 @@ export const clerkTemplates: Record<string, (now: number) => Record<string, unkn
 	"user.created": (now) => envelope("user.created", fakeUser(now), now),
 	"user.updated": (now) => envelope("user.updated", fakeUser(now), now),
 	"user.deleted": (now) => envelope("user.deleted", { deleted: true, id: clerkId("user"), object: "user" }, now),
+};
+
+export const sender: ProviderSender = {
+	templates: clerkTemplates,
+	signingSecret: { variable: "CLERK_WEBHOOK_SIGNING_SECRET" },
+	async sign(events, secret, now) {
+		const body = JSON.stringify(onlyEvent(events));
+		return { headers: standardWebhooksHeaders(secret, body, now), body };
+	},
+	describe: (event) => asText((event.data as { id?: unknown } | undefined)?.id),
 };

@@ -1,10 +1,15 @@
 /**
- * Stripe event templates for the send CLI (API version 2025-03-31.basil, shaped like
- * test/fixtures/payloads/stripe/). Their defaults point at the demo rows of `npm run db:seed`,
- * so every example in the README works against `npm run dev` without --set (which edits amounts,
- * currencies and ids: `--set data.object.amount_received=1000 --set data.object.currency=eur`).
+ * @module providers/stripe/send
+ * Stripe's side, for `npm run send -- stripe <type>` (src/providers/sending.ts; never imported by the
+ * Worker): event templates (API version 2025-03-31.basil, shaped like test/fixtures/payloads/stripe/),
+ * signed with STRIPE_WEBHOOK_SECRET by stripe-node's own `generateTestHeaderString`. Their defaults
+ * point at the demo rows of `npm run db:seed`, so every example in the README works against
+ * `npm run dev` without --set (which edits amounts, currencies and ids:
+ * `--set data.object.amount_received=1000 --set data.object.currency=eur`).
  */
 import { randomBytes } from "node:crypto";
+import Stripe from "stripe";
+import { asText, onlyEvent, type ProviderSender } from "../sending";
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString("base64url").replace(/[-_]/g, "x")}`;
 
@@ -288,4 +293,22 @@ export const stripeTemplates: Record<string, (now: number) => Record<string, unk
 		event("customer.subscription.updated", subscription("active", now, { cancel_at_period_end: true }), now),
 	"customer.subscription.deleted": (now) =>
 		event("customer.subscription.deleted", subscription("canceled", now, { canceled_at: Math.floor(now / 1000) }), now),
+};
+
+const stripe = new Stripe("sk_test_unused");
+
+export const sender: ProviderSender = {
+	templates: stripeTemplates,
+	signingSecret: { variable: "STRIPE_WEBHOOK_SECRET" },
+	async sign(events, secret, now) {
+		const body = JSON.stringify(onlyEvent(events));
+		const timestamp = Math.floor(now.getTime() / 1000);
+		return {
+			headers: {
+				"stripe-signature": await stripe.webhooks.generateTestHeaderStringAsync({ payload: body, secret, timestamp }),
+			},
+			body,
+		};
+	},
+	describe: (event) => asText((event.data as { object?: { id?: unknown } } | undefined)?.object?.id),
 };
