@@ -129,7 +129,14 @@ export default defineConfig(async () => {
 					extends: true as const,
 					// These tests start real processes (node, wrangler, PGlite) while the worker project runs beside them
 					// on the same cores: a process's start, not the code under test, sets their time.
-					test: { name: "tools", environment: "node", include: ["test/tools/**/*.test.ts"], testTimeout: 30_000 },
+					test: {
+						name: "tools",
+						environment: "node",
+						include: ["test/tools/**/*.test.ts"],
+						// spawned tools and an embedded PGlite start slowly on a loaded 2-core machine (7–17 s seen)
+						testTimeout: 30_000,
+						hookTimeout: 60_000,
+					},
 				},
 			],
 		},
