@@ -9,9 +9,9 @@ import { vi } from "vitest";
 import worker from "../../src/index";
 import { withUnreachableDatabase } from "./unreachable";
 
-export interface Delivered {
-	status: number;
-	body: Record<string, unknown>;
+/** What the Worker printed and asked the database while `run` ran. */
+export interface Observed<T> {
+	value: T;
 	/** Every line the Worker logged, parsed from JSON. */
 	logs: Record<string, unknown>[];
 	/** Raw text of everything logged, to search for data that must not appear. */
@@ -20,7 +20,13 @@ export interface Delivered {
 	databaseRequests: string[];
 }
 
-export async function deliver(request: Request, bindings: Env = env): Promise<Delivered> {
+export interface Delivered extends Omit<Observed<unknown>, "value"> {
+	status: number;
+	body: Record<string, unknown>;
+}
+
+/** Runs `run` with the console captured and the database requests counted (an unreachable database fails). */
+export async function observe<T>(run: () => Promise<T>): Promise<Observed<T>> {
 	const printed: string[] = [];
 	const spies = (["log", "warn", "error"] as const).map((level) =>
 		vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -35,21 +41,23 @@ export async function deliver(request: Request, bindings: Env = env): Promise<De
 		return networkFetch(input, init);
 	});
 	try {
-		const ctx = createExecutionContext();
-		const response = await worker.fetch(request, bindings, ctx);
-		await waitOnExecutionContext(ctx);
-		const text = await response.text();
-		return {
-			status: response.status,
-			body: text ? JSON.parse(text) : {},
-			logs: printed.map((line) => JSON.parse(line)),
-			logText: printed.join("\n"),
-			databaseRequests,
-		};
+		const value = await run();
+		return { value, logs: printed.map((line) => JSON.parse(line)), logText: printed.join("\n"), databaseRequests };
 	} finally {
 		for (const spy of spies) spy.mockRestore();
 		fetchSpy.mockRestore();
 	}
+}
+
+export async function deliver(request: Request, bindings: Env = env): Promise<Delivered> {
+	const { value: response, ...observed } = await observe(async () => {
+		const ctx = createExecutionContext();
+		const answer = await worker.fetch(request, bindings, ctx);
+		await waitOnExecutionContext(ctx);
+		return answer;
+	});
+	const text = await response.text();
+	return { status: response.status, body: text ? JSON.parse(text) : {}, ...observed };
 }
 
 /** The single `webhook` log line of a delivery. */

@@ -9,42 +9,10 @@ import { vi } from "vitest";
 import worker from "../../src/index";
 import type { ApplyJob, Job } from "../../src/queue/jobs";
 import { uniqueId } from "./clerk";
-import { withUnreachableDatabase } from "./unreachable";
+import { type Observed, observe } from "./deliver";
 
 export { DEAD_LETTER_QUEUE, JOBS_QUEUE } from "../../src/queue/config";
-
-/** What the Worker printed and asked the database while `run` ran. */
-export interface Observed<T> {
-	value: T;
-	/** Every line the Worker logged, parsed from JSON. */
-	logs: Record<string, unknown>[];
-	/** URLs of the Worker's requests to the database's SQL endpoint. */
-	databaseRequests: string[];
-}
-
-/** Runs `run` with the console captured and the database requests counted (an unreachable database fails as in deliver.ts). */
-export async function observe<T>(run: () => Promise<T>): Promise<Observed<T>> {
-	const printed: string[] = [];
-	const spies = (["log", "warn", "error"] as const).map((level) =>
-		vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-			printed.push(args.map(String).join(" "));
-		}),
-	);
-	const networkFetch = withUnreachableDatabase(globalThis.fetch);
-	const databaseRequests: string[] = [];
-	const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
-		const url = input instanceof Request ? input.url : String(input);
-		if (url.endsWith("/sql")) databaseRequests.push(url);
-		return networkFetch(input, init);
-	});
-	try {
-		const value = await run();
-		return { value, logs: printed.map((line) => JSON.parse(line)), databaseRequests };
-	} finally {
-		for (const spy of spies) spy.mockRestore();
-		fetchSpy.mockRestore();
-	}
-}
+export { observe };
 
 /** A message of a test batch: its body, and how many times it has been delivered (1: the first time). */
 export interface TestMessage {
