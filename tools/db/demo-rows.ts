@@ -192,6 +192,19 @@ export function seedStatements(now: number): Statement[] {
 			params: [JSON.stringify(orders)],
 		},
 		{
+			// the payments the seeded orders received, as their events would have tied them (refunds and
+			// disputes find an order through these): reset to exactly those
+			query:
+				"delete from order_payments where order_id in (select id from json_populate_recordset(null::orders, $1::json))",
+			params: [JSON.stringify(orders)],
+		},
+		{
+			query: `insert into order_payments (order_id, payment_intent_id, charge_id)
+			 select id, stripe_payment_intent_id, stripe_charge_id from json_populate_recordset(null::orders, $1::json)
+			 where stripe_charge_id is not null`,
+			params: [JSON.stringify(orders)],
+		},
+		{
 			query: `insert into subscriptions (id, user_id, stripe_customer_id, status, price_id, current_period_end, cancel_at_period_end)
 		 values ('sub_demo_1', 'user_demo_ada', 'cus_demo_ada', 'active', 'price_demo_pro', now() + interval '30 days', false)
 		 on conflict (id) do update set user_id = excluded.user_id, stripe_customer_id = excluded.stripe_customer_id,
