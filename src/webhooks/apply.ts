@@ -96,6 +96,8 @@ export async function applyDeliveries(deliveries: VerifiedDelivery[], env: Env):
 		return deliveries.map((_, i) => ({ ok: true, events: results(prepared, i, rows.slice(offset)) }));
 	} catch (error) {
 		if (isTransient(error)) return deliveries.map(() => ({ ok: false, transient: error }));
+		// a replayed nonce of the only delivery: nothing to find out one by one
+		if (deliveries.length === 1 && isNonceReplay(error)) return [{ ok: false, replayed: true }];
 		// Deterministic: one delivery (or one event) is the cause. Each delivery again on its own, each
 		// event that still fails recorded `failed`: the others must not pay for it.
 		const applied: Applied[] = [];

@@ -179,6 +179,7 @@ describe("a token is accepted once", { timeout: 30_000 }, () => {
 		const replay = await deliver(mailgunRequestWith(signature, forged));
 		expect(replay.status).toBe(406);
 		expect(replay.body).toMatchObject({ error: "replayed_signature" });
+		expect(replay.databaseRequests).toHaveLength(1);
 		expect(webhookLine(replay)).toMatchObject({
 			level: "warn",
 			provider: "mailgun",
