@@ -7,6 +7,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import type { WebhookProvider } from "../../src/webhooks/provider";
 import { receiveWebhook } from "../../src/webhooks/receive";
 import { clerkRequest, uniqueId, userEvent } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
@@ -182,23 +183,32 @@ describe("times our code or Postgres cannot hold", () => {
 	});
 });
 
+/**
+ * Runs `receiveWebhook` on a POST to the Stripe endpoint (`{id: eventId, type: "payment_intent.succeeded"}`)
+ * with a stand-in "stripe" provider whose signature always verifies and whose `interpret` is the one
+ * given: the way to make our own code throw on a signed event.
+ */
+function receiveWithStripeReplaced(eventId: string, interpret: WebhookProvider["interpret"]): Promise<Response> {
+	const provider = {
+		name: "stripe",
+		verify: async () => ({ ok: true as const }),
+		path: "stripe",
+		secrets: [],
+		interpret,
+	};
+	const request = new Request("http://shop.test/api/webhooks/stripe", {
+		method: "POST",
+		body: JSON.stringify({ id: eventId, type: "payment_intent.succeeded" }),
+	});
+	return receiveWebhook(provider, { request, env, nowSeconds: 0, requestId: "r" });
+}
+
 describe("our own code throwing on a signed event", () => {
 	it("is recorded failed with the error's class only, answered 200", async () => {
 		const eventId = uniqueId("evt");
-		const throwing = {
-			name: "stripe",
-			verify: async () => ({ ok: true as const }),
-			path: "stripe",
-			secrets: [],
-			interpret: () => {
-				throw new RangeError("Invalid time value");
-			},
-		};
-		const request = new Request("http://shop.test/api/webhooks/stripe", {
-			method: "POST",
-			body: JSON.stringify({ id: eventId, type: "payment_intent.succeeded" }),
+		const response = await receiveWithStripeReplaced(eventId, () => {
+			throw new RangeError("Invalid time value");
 		});
-		const response = await receiveWebhook(throwing, { request, env, nowSeconds: 0, requestId: "r" });
 		expect(response.status).toBe(200);
 		expect(await response.json()).toEqual({ received: true, outcome: "failed" });
 		const [ledger] = await ledgerRows("stripe", eventId);
@@ -210,25 +220,14 @@ describe("our own code throwing on a signed event", () => {
 
 	it("while building the event's changes: recorded failed, 200, never queued as an outage", async () => {
 		const eventId = uniqueId("evt");
-		const throwing = {
-			name: "stripe",
-			verify: async () => ({ ok: true as const }),
-			path: "stripe",
-			secrets: [],
-			interpret: () => ({
-				kind: "apply" as const,
-				eventId,
-				eventType: "payment_intent.succeeded",
-				changes: () => {
-					throw new TypeError("x is undefined");
-				},
-			}),
-		};
-		const request = new Request("http://shop.test/api/webhooks/stripe", {
-			method: "POST",
-			body: JSON.stringify({ id: eventId, type: "payment_intent.succeeded" }),
-		});
-		const response = await receiveWebhook(throwing, { request, env, nowSeconds: 0, requestId: "r" });
+		const response = await receiveWithStripeReplaced(eventId, () => ({
+			kind: "apply" as const,
+			eventId,
+			eventType: "payment_intent.succeeded",
+			changes: () => {
+				throw new TypeError("x is undefined");
+			},
+		}));
 		expect(response.status).toBe(200);
 		expect(await response.json()).toEqual({ received: true, outcome: "failed" });
 		expect(await ledgerRows("stripe", eventId)).toMatchObject([
