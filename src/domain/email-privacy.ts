@@ -22,10 +22,13 @@ import { lowerAddress } from "./email-suppressions";
  */
 export function eraseEmailPersonalData(db: Database, userId: string, onlyIf: SQL) {
 	const email = sql`(select ${lowerAddress(users.email)} from ${users} where ${users.id} = ${userId})`;
-	return db
-		.update(emailMessages)
-		.set({ recipient: null, subject: null, erasedAt: sql`now()` })
-		.where(
-			sql`${emailMessages.erasedAt} is null and (${emailMessages.userId} = ${userId} or ${emailMessages.recipient} = ${email}) and ${onlyIf}`,
-		);
+	return (
+		db
+			.update(emailMessages)
+			// the user's id stays: a later event about this message is about them, and is erased in turn
+			.set({ recipient: null, subject: null, userId, erasedAt: sql`now()` })
+			.where(
+				sql`${emailMessages.erasedAt} is null and (${emailMessages.userId} = ${userId} or ${emailMessages.recipient} = ${email}) and ${onlyIf}`,
+			)
+	);
 }

@@ -156,13 +156,17 @@ export function applyEmailEvent(db: Database, provider: string, event: EmailEven
 /**
  * The shop user an email event is about, for the ledger's `subject_user_id` (src/privacy.ts): the
  * user its metadata names, else the user whose primary email is the recipient (the least id, should
- * several share it). Undefined when the event names neither.
+ * several share it), else the deleted user whose erasure reached this message (email-privacy.ts).
  */
-export function emailEventSubject(event: EmailEvent): string | SQL | undefined {
+export function emailEventSubject(provider: string, event: EmailEvent): string | SQL | undefined {
 	const userId = given(event.userId);
 	if (userId !== null) return userId;
 	const recipient = given(event.recipient);
-	if (recipient === null) return undefined;
-	return sql`(select ${users.id} from ${users} where ${lowerAddress(users.email)} = ${address(recipient)}
-		order by ${users.id} collate "C" limit 1)`;
+	// a message erased with its user keeps the user's id (email-privacy.ts): its late events are about them
+	const erasedWith = sql`(select ${emailMessages.userId} from ${emailMessages}
+		where ${emailMessages.provider} = ${provider} and ${emailMessages.providerMessageId} = ${event.messageId}
+		and ${emailMessages.erasedAt} is not null)`;
+	if (recipient === null) return erasedWith;
+	return sql`coalesce((select ${users.id} from ${users} where ${lowerAddress(users.email)} = ${address(recipient)}
+		order by ${users.id} collate "C" limit 1), ${erasedWith})`;
 }

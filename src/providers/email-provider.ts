@@ -15,7 +15,11 @@ export function emailInterpretations(provider: string, readings: EmailReading[])
 		if (!reading.ok)
 			return { kind: "fail", eventId: reading.eventId, eventType: reading.eventType, reason: reading.reason };
 		const { event } = reading;
-		const about = { eventId: event.eventId, eventType: event.eventType, subjectUserId: emailEventSubject(event) };
+		const about = {
+			eventId: event.eventId,
+			eventType: event.eventType,
+			subjectUserId: emailEventSubject(provider, event),
+		};
 		const kind = event.kind;
 		if (kind === null) return { kind: "ignore", ...about };
 		return {

@@ -50,12 +50,16 @@ function settle(message: QueueMessage, job: ApplyJob, applied: Applied, started:
 		return;
 	}
 	if (applied.replayed) {
-		line("warn", {
+		// Both were queued while the database was down, so the nonce could not be checked on arrival:
+		// which of the two applied is only their order in the queue. A person must look (the event
+		// recorded under this nonce, and this job's body in the log's request id).
+		line("error", {
 			event_type: null,
 			event_id: job.deliveryId ?? null,
 			outcome: "rejected",
 			reason: "replayed_signature",
 			detail: "nonce seen before",
+			alert: "queued_replay_refused",
 		});
 		message.ack();
 		return;

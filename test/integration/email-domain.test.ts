@@ -598,15 +598,16 @@ describe("privacy", () => {
 		expect(rows.suppressions.map((s) => s.address)).toEqual([`${ns}old@example.org`]);
 	});
 
-	it("the ledger subject of an email event: its metadata user, else the user with the address", async () => {
+	it("the ledger subject of an email event: its metadata user, else the user with the address, else none", async () => {
 		const { ns } = fresh();
 		await createUser(`${ns}b`, `${ns}Ada@example.org`);
 		await createUser(`${ns}a`, `${ns}ADA@example.org`);
 		const event = emailEvent({ id: "1", kind: "delivered", at: 0 }, ns);
-		expect(emailEventSubject({ ...event, userId: "user_1" })).toBe("user_1");
-		expect(emailEventSubject({ ...event, recipient: null })).toBeUndefined();
-		const subject = emailEventSubject(event);
-		const [row] = (await testDb().execute(sql`select ${subject} as id`)).rows;
-		expect(row).toEqual({ id: `${ns}a` });
+		expect(emailEventSubject("resend", { ...event, userId: "user_1" })).toBe("user_1");
+		const subjectOf = async (e: typeof event) =>
+			(await testDb().execute(sql`select ${emailEventSubject("resend", e)} as id`)).rows[0];
+		expect(await subjectOf(event)).toEqual({ id: `${ns}a` });
+		// no user of that address, no erased message: nobody
+		expect(await subjectOf({ ...event, recipient: null })).toEqual({ id: null });
 	});
 });

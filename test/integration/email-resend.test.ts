@@ -465,5 +465,9 @@ describe("privacy: a Clerk user.deleted", { timeout: 30_000 }, () => {
 		const open = resendEvent({ type: "email.opened", emailId: `${ns}-m1`, to, at: at(20), subject: "Your order" });
 		expect((await deliver(resendRequest(open, { id: svixId(ns, "late") }))).body.outcome).toBe("applied");
 		expect((await messagesIn(ns))[0]).toMatchObject({ recipient: null, subject: null, status: "opened", openCount: 1 });
+		// … and its ledger row is about the deleted user: stored erased, without the address
+		const [late] = await ledgerRecord("resend", svixId(ns, "late"));
+		expect(late?.erasedAt).not.toBeNull();
+		expect(late?.payload).not.toMatch(anEmailAddress);
 	});
 });

@@ -226,7 +226,13 @@ describe("a signature's nonce is accepted once, queued or not", () => {
 		expect(consumed.value.explicitAcks).toEqual(consumed.ids);
 		expect(webhookLines(consumed)).toMatchObject([
 			{ event_id: first.svixId, outcome: "applied" },
-			{ event_id: replay.svixId, outcome: "rejected", reason: "replayed_signature", level: "warn" },
+			{
+				event_id: replay.svixId,
+				outcome: "rejected",
+				reason: "replayed_signature",
+				level: "error",
+				alert: "queued_replay_refused",
+			},
 		]);
 		expect(await ledgerRecord("clerk", replay.svixId)).toEqual([]);
 		expect(await userRow(replay.userId)).toBeUndefined();
