@@ -1,7 +1,7 @@
 /**
  * @module webhooks/nonces
  * Values a signature covers that must be accepted once only: Mailgun signs `timestamp + token` but
- * not the event, so a captured signature could carry forged data (../shared notes, Mailgun). The
+ * not the event, so a captured signature could carry forged data (Mailgun's "Securing Webhooks" documentation). The
  * token is inserted with the delivery's events, in the same transaction; a second insert of the same
  * token aborts that transaction (unique violation), and the delivery is refused, nothing written.
  * A token is kept for two days: a delivery may wait in the jobs queue (up to about 12 h of retries,

@@ -5,7 +5,7 @@
  *
  * Protocol facts, and where they come from:
  * - One event per post: `{signature: {timestamp, token, signature}, "event-data": {…}}`
- *   (../shared/notes/providers.md, "Email delivery providers"; Mailgun's "Webhook Payloads" docs, from
+ *   (Mailgun's "Webhook Payloads" docs, from
  *   which test/fixtures/payloads/mailgun/ was built, abridged: Mailgun says fields are additive).
  * - `event-data`: `id` (the event id; unique within a day, per the notes' pitfalls), `timestamp` (unix
  *   seconds with a fraction), `event`, `recipient`, `message.headers.message-id`, `message.headers.subject`

@@ -4,8 +4,7 @@
  *
  * Protocol facts, and where they come from:
  * - One record per post, named by `RecordType`: `Delivery`, `Bounce`, `SpamComplaint`, `Open`,
- *   `Click`, `SubscriptionChange` (../shared/notes/providers.md, "Email delivery providers" and its
- *   pitfalls; ActiveCampaign/postmark.js `src/client/models/webhooks/payload/*.ts`, whose field sets
+ *   `Click`, `SubscriptionChange` (Postmark's webhook documentation; ActiveCampaign/postmark.js `src/client/models/webhooks/payload/*.ts`, whose field sets
  *   test/fixtures/payloads/postmark/ follows).
  * - Fields: `MessageID`; the recipient is `Recipient` (Delivery, Open, Click, SubscriptionChange) or
  *   `Email` (Bounce, SpamComplaint); `Subject` (Bounce, SpamComplaint only); `Metadata` (string

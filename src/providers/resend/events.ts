@@ -5,7 +5,7 @@
  * Protocol facts, and where they come from:
  * - One event per delivery, signed with Standard Webhooks; the event has no id of its own in the body:
  *   its id is the delivery's `svix-id` header, which Svix keeps across retries of the same event
- *   (../shared/notes/providers.md, "Svix / Standard Webhooks — Clerk, Resend"), passed as
+ *   (Standard Webhooks, as Resend signs with Svix), passed as
  *   `context.deliveryId`.
  * - Body `{type, created_at (ISO 8601), data: {email_id, from, to[], subject, tags, bounce?, click?,
  *   failed?, suppressed?}}` (the notes; resend-node `src/webhooks/interfaces/webhook-event.interface.ts`;
