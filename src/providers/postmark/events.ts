@@ -4,8 +4,8 @@
  *
  * Protocol facts, and where they come from:
  * - One record per post, named by `RecordType`: `Delivery`, `Bounce`, `SpamComplaint`, `Open`,
- *   `Click`, `SubscriptionChange` (Postmark's webhook documentation; ActiveCampaign/postmark.js `src/client/models/webhooks/payload/*.ts`, whose field sets
- *   test/fixtures/payloads/postmark/ follows).
+ *   `Click`, `SubscriptionChange` (Postmark's webhook documentation; ActiveCampaign/postmark.js
+ *   `src/client/models/webhooks/payload/*.ts`, whose field sets test/fixtures/payloads/postmark/ follows).
  * - Fields: `MessageID`; the recipient is `Recipient` (Delivery, Open, Click, SubscriptionChange) or
  *   `Email` (Bounce, SpamComplaint); `Subject` (Bounce, SpamComplaint only); `Metadata` (string
  *   values set at send time: `order_id`, `user_id`); the time is `DeliveredAt` (Delivery), `BouncedAt`

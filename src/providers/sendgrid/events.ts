@@ -3,10 +3,11 @@
  * SendGrid's Event Webhook body read into normalised email events (src/domain/email-events.ts). Pure.
  *
  * Protocol facts, and where they come from:
- * - The body is a JSON ARRAY of events, many per post (every example in twilio.com/docs/sendgrid/for-developers/tracking-events/event, from
- *   which test/fixtures/payloads/sendgrid/ was copied verbatim). One reading per element, in order.
+ * - The body is a JSON ARRAY of events, many per post (every example in
+ *   twilio.com/docs/sendgrid/for-developers/tracking-events/event, from which
+ *   test/fixtures/payloads/sendgrid/ was copied verbatim). One reading per element, in order.
  * - Each event: `event`, `email` (the recipient), `timestamp` (unix seconds), `sg_event_id` (the id to
- *   deduplicate on), `sg_message_id`, `smtp-id` (the Event Webhook reference; the notes).
+ *   deduplicate on), `sg_message_id`, `smtp-id` (the Event Webhook reference).
  * - Events: `processed`, `dropped`, `delivered`, `deferred`, `bounce` (`type` `bounce` or `blocked`),
  *   `open`, `click`, `spamreport`, `unsubscribe`, `group_unsubscribe`, `group_resubscribe` (the notes;
  *   the reference). `blocked` is a refusal by the receiving server, not a bad address (the notes'
