@@ -5,6 +5,24 @@
  */
 import type { Rejection } from "./provider";
 
+/**
+ * What each verifier's failure reason (src/signatures/*) is refused as: one vocabulary for every
+ * provider, whichever scheme it signs with (the reason itself goes to the log as `detail`).
+ */
+export const signatureRejections = {
+	missing_header: "missing_signature_headers",
+	missing_headers: "missing_signature_headers",
+	missing_signature: "missing_signature_headers",
+	not_basic: "missing_signature_headers",
+	empty_body: "malformed_json",
+	invalid_timestamp: "invalid_signature_timestamp",
+	malformed_signature: "signature_mismatch",
+	no_matching_signature: "signature_mismatch",
+	no_matching_credentials: "signature_mismatch",
+	timestamp_too_old: "timestamp_outside_tolerance",
+	timestamp_too_new: "timestamp_outside_tolerance",
+} as const satisfies Record<string, Rejection>;
+
 export function rejectionResponse(rejection: Rejection): {
 	status: 400 | 401 | 406 | 413 | 500 | 503;
 	message: string;

@@ -5,14 +5,7 @@
  */
 import { standardWebhooksKeys, verifyStandardWebhook } from "../signatures/standard-webhooks";
 import { type Verification, withSecret } from "./provider";
-
-const rejections = {
-	missing_headers: "missing_signature_headers",
-	invalid_timestamp: "invalid_signature_timestamp",
-	no_matching_signature: "signature_mismatch",
-	timestamp_too_old: "timestamp_outside_tolerance",
-	timestamp_too_new: "timestamp_outside_tolerance",
-} as const;
+import { signatureRejections } from "./rejections";
 
 export function verifyWithStandardWebhooks(
 	env: Env,
@@ -29,7 +22,7 @@ export function verifyWithStandardWebhooks(
 			return { ok: false, rejection: "not_configured", detail: `${secretName}: ${(error as Error).message}` };
 		}
 		const result = await verifyStandardWebhook(keys, headers, rawBody, nowSeconds);
-		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		if (!result.ok) return { ok: false, rejection: signatureRejections[result.reason], detail: result.reason };
 		return { ok: true, deliveryId: result.id, sentAt: result.timestamp };
 	});
 }

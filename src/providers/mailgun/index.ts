@@ -8,17 +8,9 @@
  */
 import { mailgunKeys, verifyMailgunSignature } from "../../signatures/mailgun";
 import { type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
+import { signatureRejections } from "../../webhooks/rejections";
 import { emailInterpretations } from "../email-provider";
 import { readEmailEvents } from "./events";
-
-const rejections = {
-	missing_signature: "missing_signature_headers",
-	malformed_signature: "signature_mismatch",
-	invalid_timestamp: "invalid_signature_timestamp",
-	no_matching_signature: "signature_mismatch",
-	timestamp_too_old: "timestamp_outside_tolerance",
-	timestamp_too_new: "timestamp_outside_tolerance",
-} as const;
 
 function verify(_headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification> {
 	return withSecret(env, "MAILGUN_WEBHOOK_SIGNING_KEY", async (setting) => {
@@ -30,7 +22,7 @@ function verify(_headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: nu
 		}
 		const signature = (body as { signature?: unknown } | null)?.signature;
 		const result = await verifyMailgunSignature(await mailgunKeys(setting), signature, nowSeconds);
-		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		if (!result.ok) return { ok: false, rejection: signatureRejections[result.reason], detail: result.reason };
 		return { ok: true, sentAt: result.timestamp, nonce: result.token };
 	});
 }

@@ -9,19 +9,14 @@
  */
 import { verifyBasicAuth } from "../../signatures/basic-auth";
 import { type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
+import { signatureRejections } from "../../webhooks/rejections";
 import { emailInterpretations } from "../email-provider";
 import { readEmailEvents } from "./events";
-
-const rejections = {
-	missing_header: "missing_signature_headers",
-	not_basic: "missing_signature_headers",
-	no_matching_credentials: "signature_mismatch",
-} as const;
 
 function verify(headers: Headers, _rawBody: Uint8Array, env: Env): Promise<Verification> {
 	return withSecret(env, "POSTMARK_WEBHOOK_BASIC_AUTH", async (setting) => {
 		const result = await verifyBasicAuth(headers.get("authorization"), setting);
-		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		if (!result.ok) return { ok: false, rejection: signatureRejections[result.reason], detail: result.reason };
 		return { ok: true };
 	});
 }

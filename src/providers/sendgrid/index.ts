@@ -8,17 +8,9 @@
  */
 import { SENDGRID_TOLERANCE_SECONDS, sendGridKeys, verifySendGridSignature } from "../../signatures/sendgrid";
 import { type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
+import { signatureRejections } from "../../webhooks/rejections";
 import { emailInterpretations } from "../email-provider";
 import { readEmailEvents } from "./events";
-
-const rejections = {
-	missing_header: "missing_signature_headers",
-	invalid_timestamp: "invalid_signature_timestamp",
-	malformed_signature: "signature_mismatch",
-	no_matching_signature: "signature_mismatch",
-	timestamp_too_old: "timestamp_outside_tolerance",
-	timestamp_too_new: "timestamp_outside_tolerance",
-} as const;
 
 function verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification> {
 	return withSecret(env, "SENDGRID_WEBHOOK_PUBLIC_KEY", async (setting) => {
@@ -40,7 +32,7 @@ function verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: num
 			nowSeconds,
 			SENDGRID_TOLERANCE_SECONDS,
 		);
-		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		if (!result.ok) return { ok: false, rejection: signatureRejections[result.reason], detail: result.reason };
 		return { ok: true, sentAt: result.timestamp };
 	});
 }

@@ -11,25 +11,17 @@ import { stripeCustomerUser } from "../../privacy";
 import { stripeKeys, verifyStripeSignature } from "../../signatures/stripe";
 import { asStorableId, claimed, unreadable } from "../../validation";
 import { type Interpretation, type Verification, type WebhookProvider, withSecret } from "../../webhooks/provider";
+import { signatureRejections } from "../../webhooks/rejections";
 import { billingEventTypes, interpretBilling } from "./billing";
 import { disputeEventTypes, fromDispute } from "./disputes";
 import { stripeEnvelope, stripeType } from "./payload";
 import { interpretPayment, paymentEventTypes } from "./payments";
 
-const rejections = {
-	missing_header: "missing_signature_headers",
-	empty_body: "malformed_json",
-	invalid_timestamp: "invalid_signature_timestamp",
-	no_matching_signature: "signature_mismatch",
-	timestamp_too_old: "timestamp_outside_tolerance",
-	timestamp_too_new: "timestamp_outside_tolerance",
-} as const;
-
 function verify(headers: Headers, rawBody: Uint8Array, env: Env, nowSeconds: number): Promise<Verification> {
 	return withSecret(env, "STRIPE_WEBHOOK_SECRET", async (setting) => {
 		const signature = headers.get("stripe-signature");
 		const result = await verifyStripeSignature(await stripeKeys(setting), signature, rawBody, nowSeconds);
-		if (!result.ok) return { ok: false, rejection: rejections[result.reason], detail: result.reason };
+		if (!result.ok) return { ok: false, rejection: signatureRejections[result.reason], detail: result.reason };
 		return { ok: true, sentAt: result.timestamp };
 	});
 }
