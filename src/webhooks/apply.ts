@@ -88,12 +88,13 @@ export async function applyDeliveries(deliveries: VerifiedDelivery[], env: Env):
 		return deliveries.map(() => ({ ok: false, transient: error }));
 	}
 	const nonces = deliveries.map((d) => (d.verified.nonce ? recordNonce(db, d.provider.name, d.verified.nonce) : null));
-	const statements: Change[] = [...nonces.filter((n) => n !== null), ...prepared.flatMap((p) => p.statements)];
+	const nonceStatements = nonces.filter((n) => n !== null);
+	const statements: Change[] = [...nonceStatements, ...prepared.flatMap((p) => p.statements)];
 	if (statements.length === 0) return deliveries.map((_, i) => ({ ok: true, events: results(prepared, i, []) }));
 	try {
 		const rows = (await db.batch(statements as [Change, ...Change[]])) as unknown[][];
-		const offset = nonces.filter((n) => n !== null).length;
-		return deliveries.map((_, i) => ({ ok: true, events: results(prepared, i, rows.slice(offset)) }));
+		const eventRows = rows.slice(nonceStatements.length);
+		return deliveries.map((_, i) => ({ ok: true, events: results(prepared, i, eventRows) }));
 	} catch (error) {
 		if (isTransient(error)) return deliveries.map(() => ({ ok: false, transient: error }));
 		// a replayed nonce of the only delivery: nothing to find out one by one
@@ -148,11 +149,15 @@ async function readEvents(deliveries: VerifiedDelivery[]): Promise<ReadEvent[]> 
 	for (const [index, { provider, env, text, payload, verified }] of deliveries.entries()) {
 		const meanings = [interpretSafely(provider, payload, verified, env)].flat();
 		const many = meanings.length > 1;
+		// the body's digest keys the events that carry no id: computed once per delivery, when needed
+		let digest: Promise<string> | undefined;
+		const bodyDigest = () => {
+			digest ??= sha256Hex(new TextEncoder().encode(text));
+			return digest;
+		};
 		for (const [n, meaning] of meanings.entries()) {
 			const eventText = many ? JSON.stringify(eventPayload(payload, n)) : text;
-			const eventId =
-				(await ledgerKey(meaning.eventId)) ??
-				`sha256:${await sha256Hex(new TextEncoder().encode(text))}${many ? `:${n}` : ""}`;
+			const eventId = (await ledgerKey(meaning.eventId)) ?? `sha256:${await bodyDigest()}${many ? `:${n}` : ""}`;
 			// cut first, then clean: a cut may split a surrogate pair
 			const eventType = toStorableText(meaning.eventType.slice(0, MAX_KEY_LENGTH));
 			const key = `${provider.name}\u0000${eventId}`;

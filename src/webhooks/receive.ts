@@ -8,7 +8,7 @@
  * for a delivery refused before its events were read).
  */
 import { describeError, type LogLevel, log } from "../log";
-import { type EnqueueResult, enqueueApply } from "../queue/enqueue";
+import { enqueueApply } from "../queue/enqueue";
 import { type Applied, applyDeliveries, type EventOutcome, type EventResult, eventKeys } from "./apply";
 import type { Rejection, WebhookProvider } from "./provider";
 import { readBodyWithin } from "./read-body";
@@ -74,7 +74,8 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 		if (!applied.ok) {
 			if (applied.replayed) throw new Rejected("replayed_signature", { detail: "nonce seen before" });
 			const queued = await enqueueApply(env, provider, text, verified, delivery.requestId);
-			if (!queued.ok) throw new Rejected("database_unavailable", unqueuedFields(applied.transient, queued));
+			if (!queued.ok)
+				throw new Rejected("database_unavailable", { ...describeError(applied.transient), queue: queued.reason });
 			const response = json(202, { received: true, outcome: "queued" });
 			for (const event of await eventKeys({ provider, env, text, payload, verified }))
 				line("warn", {
@@ -83,7 +84,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 					outcome: "queued",
 					status: 202,
 					reason: "database_unavailable",
-					...describeTransient(applied.transient),
+					...describeError(applied.transient),
 				});
 			return response;
 		}
@@ -106,7 +107,7 @@ export async function receiveWebhook(provider: WebhookProvider, delivery: Delive
 			line(status >= 500 ? "error" : "warn", { ...fields, status, reason: error.rejection, ...error.logFields });
 			return json(status, publicError(error.rejection));
 		}
-		line("error", { ...fields, status: 500, reason: "internal_error", ...describeTransient(error) });
+		line("error", { ...fields, status: 500, reason: "internal_error", ...describeError(error) });
 		return json(500, { error: "internal_error", message: "Unexpected error; retry later." });
 	}
 }
@@ -126,14 +127,6 @@ function answer(events: EventResult[]): Record<string, unknown> {
 		events: events.length,
 		outcomes,
 	};
-}
-
-function describeTransient(error: unknown): Record<string, unknown> {
-	return error === undefined ? {} : describeError(error);
-}
-
-function unqueuedFields(error: unknown, queued: Extract<EnqueueResult, { ok: false }>): Record<string, unknown> {
-	return { ...describeError(error), queue: queued.reason };
 }
 
 function publicError(rejection: Rejection) {
