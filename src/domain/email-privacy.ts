@@ -25,8 +25,14 @@ export function eraseEmailPersonalData(db: Database, userId: string, onlyIf: SQL
 	return (
 		db
 			.update(emailMessages)
-			// the user's id stays: a later event about this message is about them, and is erased in turn
-			.set({ recipient: null, subject: null, userId, erasedAt: sql`now()` })
+			// the user's id stays (unless the message names a user already): a later event about this
+			// message is about them, and is erased in turn
+			.set({
+				recipient: null,
+				subject: null,
+				userId: sql`coalesce(${emailMessages.userId}, ${userId}::text)`,
+				erasedAt: sql`now()`,
+			})
 			.where(
 				sql`${emailMessages.erasedAt} is null and (${emailMessages.userId} = ${userId} or ${emailMessages.recipient} = ${email}) and ${onlyIf}`,
 			)
