@@ -3,7 +3,9 @@
  * What the jobs queue carries: a tagged union validated with zod on the way out of the queue (a
  * message that does not parse is dropped with an error log: no retry can mend it). `apply`: a
  * verified delivery that could not be applied when it arrived (the database was unreachable), with
- * all that is needed to apply it later exactly as if it had just arrived.
+ * all that is needed to apply it later exactly as if it had just arrived. `retry-later` and `notify`
+ * are wake-up calls for rows of the database (a deferred ledger event, a pending notification): the
+ * row is the truth, and the cron sweep re-enqueues one whose job was lost.
  */
 import * as z from "zod/mini";
 
@@ -23,5 +25,23 @@ export const applyJob = z.object({
 });
 export type ApplyJob = z.infer<typeof applyJob>;
 
-export const job = z.discriminatedUnion("kind", [applyJob]);
+/**
+ * `retry-later`: a ledger event recorded `deferred` (a tracking update for a parcel the shop had not
+ * recorded yet), run again from its stored payload once its `next_attempt_at` has come.
+ */
+export const retryLaterJob = z.object({
+	kind: z.literal("retry-later"),
+	provider: z.string(),
+	eventId: z.string(),
+});
+export type RetryLaterJob = z.infer<typeof retryLaterJob>;
+
+/** `notify`: send the `notifications` outbox row `notificationId` (src/domain/notifications.ts). */
+export const notifyJob = z.object({
+	kind: z.literal("notify"),
+	notificationId: z.number(),
+});
+export type NotifyJob = z.infer<typeof notifyJob>;
+
+export const job = z.discriminatedUnion("kind", [applyJob, retryLaterJob, notifyJob]);
 export type Job = z.infer<typeof job>;

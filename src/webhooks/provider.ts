@@ -6,6 +6,7 @@
 import type { SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../db/client";
+import type { Job } from "../queue/jobs";
 
 /** Why a delivery was refused before anything was recorded. */
 export type Rejection =
@@ -77,6 +78,18 @@ export type Interpretation =
 			changes: ChangeBuilder;
 			/** When the event is about a row that must already exist (an order): true when it does. */
 			target?: SQL;
+			/**
+			 * What happens when `target` is false. By default the event is `unmatched` at once (a redelivery
+			 * or a replay runs it again). `defer`: it is recorded `deferred` and a `retry-later` job runs it
+			 * again after growing delays (src/ledger.ts `deferDelaysSeconds`); `unmatched` after the last.
+			 */
+			whenUnmatched?: "defer";
+			/**
+			 * Jobs to enqueue once the transaction committed, read from the rows its changes returned (in the
+			 * order of `changes`); called only for a new event. An enqueue that fails loses nothing: what a
+			 * job does is a row first (the cron sweep re-enqueues it).
+			 */
+			followUps?: (changed: unknown[][]) => Job[];
 			alert?: Alert;
 	  })
 	| (About & { kind: "ignore" /** Why a handled type is ignored, for the log (no payload values). */; reason?: string })
