@@ -21,8 +21,19 @@ import {
 	uniqueIndex,
 } from "drizzle-orm/pg-core";
 
-/** Where an event stands in the ledger. */
-export const webhookEventStatuses = ["received", "processed", "ignored", "unmatched", "failed", "dead"] as const;
+/**
+ * Where an event stands in the ledger. `deferred`: about a row that does not exist yet (a parcel the
+ * shop has not recorded), run again at `next_attempt_at` (src/ledger.ts).
+ */
+export const webhookEventStatuses = [
+	"received",
+	"processed",
+	"ignored",
+	"unmatched",
+	"failed",
+	"dead",
+	"deferred",
+] as const;
 export type WebhookEventStatus = (typeof webhookEventStatuses)[number];
 
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
@@ -51,11 +62,15 @@ export const webhookEvents = pgTable(
 		subjectUserId: text("subject_user_id"),
 		/** When personal data was erased from `payload` (the user was deleted). */
 		erasedAt: instant("erased_at"),
+		/** When a `deferred` event is due to run again; NULL in every other status (src/ledger.ts). */
+		nextAttemptAt: instant("next_attempt_at"),
 	},
 	(table) => [
 		uniqueIndex("webhook_events_provider_event_id_key").on(table.provider, table.eventId),
 		index("webhook_events_received_at_idx").on(table.receivedAt),
 		index("webhook_events_subject_user_id_idx").on(table.subjectUserId),
+		// the cron sweep's question: which deferred events are overdue
+		index("webhook_events_deferred_idx").on(table.nextAttemptAt).where(sql`${table.status} = 'deferred'`),
 		check(
 			"webhook_events_status_check",
 			sql.raw(`status in (${webhookEventStatuses.map((s) => `'${s}'`).join(", ")})`),
@@ -130,23 +145,37 @@ export const users = pgTable(
 );
 
 /**
- * Where an order stands. Payment states come from Stripe (src/domain/orders.ts ranks them); shipping
- * states from the shop and carriers.
+ * Where an order's payment stands, lowest rank first: an event proposes one and the higher of it and
+ * the current one stays (src/domain/order-update.ts `climb`).
  */
-export const orderStatuses = [
+export const orderPaymentStatuses = [
 	"pending",
 	"processing",
-	"paid",
-	"payment_mismatch",
 	"cancelled",
-	"refunded",
+	"payment_mismatch",
+	"paid",
 	"partially_refunded",
+	"refunded",
 	"charged_back",
-	"shipped",
-	"delivered",
-	"delivery_exception",
 ] as const;
+export type OrderPaymentStatus = (typeof orderPaymentStatuses)[number];
+
+/** Where an order's parcels stand, derived from its shipments (src/domain/shipments.ts); NULL: none moving. */
+export const orderShippingStatuses = ["shipped", "delivered", "delivery_exception"] as const;
+export type OrderShippingStatus = (typeof orderShippingStatuses)[number];
+
+/** Where an order stands, as `orders.status` shows it: its payment or its shipping status. */
+export const orderStatuses = [...orderPaymentStatuses, ...orderShippingStatuses] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
+
+/**
+ * `orders.status`, from its two dimensions: the shipping status when there is one and the money did
+ * not go back (`cancelled`, `refunded` and `charged_back` are never hidden by a parcel), else the
+ * payment status. A partial refund or a payment mismatch of a shipped order shows the parcel.
+ */
+const orderStatus = sql.raw(`case
+	when "shipping_status" is not null and "payment_status" not in ('cancelled', 'refunded', 'charged_back') then "shipping_status"
+	else "payment_status" end`);
 
 /** Where a Stripe dispute of the order stands (Stripe's statuses folded: src/providers/stripe/disputes.ts). */
 export const disputeStatuses = ["needs_response", "under_review", "won", "lost"] as const;
@@ -158,7 +187,12 @@ export const orders = pgTable(
 	{
 		id: text("id").primaryKey(),
 		userId: text("user_id"),
-		status: text("status").$type<OrderStatus>().notNull().default("pending"),
+		/** Generated from `payment_status` and `shipping_status` (see `orderStatus` above): never written. */
+		status: text("status").$type<OrderStatus>().notNull().generatedAlwaysAs(orderStatus),
+		/** What the payment events say (Stripe: src/domain/orders.ts). */
+		paymentStatus: text("payment_status").$type<OrderPaymentStatus>().notNull().default("pending"),
+		/** What the order's shipments say (src/domain/shipments.ts): NULL until one of them moves. */
+		shippingStatus: text("shipping_status").$type<OrderShippingStatus>(),
 		amountTotal: bigint("amount_total", { mode: "number" }).notNull(),
 		amountRefunded: bigint("amount_refunded", { mode: "number" }).notNull().default(0),
 		currency: text("currency").notNull(),
@@ -203,7 +237,14 @@ export const orders = pgTable(
 		index("orders_stripe_checkout_session_id_idx").on(table.stripeCheckoutSessionId),
 		index("orders_stripe_checkout_payment_intent_id_idx").on(table.stripeCheckoutPaymentIntentId),
 		index("orders_stripe_charge_id_idx").on(table.stripeChargeId),
-		check("orders_status_check", sql.raw(`status in (${orderStatuses.map((s) => `'${s}'`).join(", ")})`)),
+		check(
+			"orders_payment_status_check",
+			sql.raw(`payment_status in (${orderPaymentStatuses.map((s) => `'${s}'`).join(", ")})`),
+		),
+		check(
+			"orders_shipping_status_check",
+			sql.raw(`shipping_status in (${orderShippingStatuses.map((s) => `'${s}'`).join(", ")})`),
+		),
 		check(
 			"orders_dispute_status_check",
 			sql.raw(`dispute_status in (${disputeStatuses.map((s) => `'${s}'`).join(", ")})`),
@@ -228,6 +269,95 @@ export const orderPayments = pgTable(
 		index("order_payments_charge_id_idx").on(table.chargeId),
 	],
 );
+
+/** Where a parcel stands (src/domain/tracking-event.ts normalises the carriers' statuses). */
+export const shipmentStatuses = ["pending", "in_transit", "delivered", "exception"] as const;
+export type ShipmentStatus = (typeof shipmentStatuses)[number];
+
+/**
+ * The parcels of an order, created by the shop when it ships (`id` is the shop's, `ship_…`); carrier
+ * tracking events move them along (src/domain/shipments.ts). The columns an event sets come from the
+ * event with the greatest key (`status_event_at`, `status_event_id` and the status: a delivery first),
+ * `last_event_at` is the latest event's time and `delivered_at` the earliest delivery's: each a
+ * function of the set of events. A shipment is known to events from `created_at` on.
+ */
+export const shipments = pgTable(
+	"shipments",
+	{
+		id: text("id").primaryKey(),
+		orderId: text("order_id")
+			.notNull()
+			.references(() => orders.id),
+		/** As the shop names it (`usps`, `FedEx`): events find the shipment by tracking number and carrier. */
+		carrier: text("carrier").notNull(),
+		trackingNumber: text("tracking_number").notNull(),
+		/** The tracking provider (`easypost`, `aftership`, `shippo`) whose events apply; NULL: any. */
+		provider: text("provider"),
+		status: text("status").$type<ShipmentStatus>().notNull().default("pending"),
+		/** The provider's finer status (`out_for_delivery`, …). */
+		statusDetail: text("status_detail"),
+		/** The latest scan: src/domain/tracking-event.ts `Checkpoint` (time ISO 8601 UTC, location, message). */
+		lastCheckpoint: jsonb("last_checkpoint").$type<{ time: string; location: string | null; message: string | null }>(),
+		estimatedDeliveryAt: instant("estimated_delivery_at"),
+		deliveredAt: instant("delivered_at"),
+		exceptionReason: text("exception_reason"),
+		trackingUrl: text("tracking_url"),
+		lastEventAt: instant("last_event_at"),
+		/** The key of the event whose values are stored: its carrier time and ledger event id. */
+		statusEventAt: instant("status_event_at"),
+		statusEventId: text("status_event_id"),
+		createdAt: instant("created_at").notNull().defaultNow(),
+	},
+	(table) => [
+		uniqueIndex("shipments_carrier_tracking_number_key").on(table.carrier, table.trackingNumber),
+		index("shipments_tracking_number_idx").on(table.trackingNumber),
+		index("shipments_order_id_idx").on(table.orderId),
+		check("shipments_status_check", sql.raw(`status in (${shipmentStatuses.map((s) => `'${s}'`).join(", ")})`)),
+	],
+);
+export type Shipment = typeof shipments.$inferSelect;
+export type NewShipment = typeof shipments.$inferInsert;
+
+/** What a notification tells: the customer their order arrived, or the shop's operator of a delivery problem. */
+export const notificationKinds = ["delivered", "delivery_exception"] as const;
+export type NotificationKind = (typeof notificationKinds)[number];
+
+/** `skipped`: not sent and never will be (no recipient, no API key, a suppressed address). */
+export const notificationStatuses = ["pending", "sent", "skipped", "failed"] as const;
+export type NotificationStatus = (typeof notificationStatuses)[number];
+
+/**
+ * The outbox of emails about orders: written in the transaction of the event that calls for one, at
+ * most once per (order, kind), and sent by a `notify` job (src/queue). `recipient` is lower-cased;
+ * `next_attempt_at` is when a pending one is due (the cron sweep re-enqueues it past that), and
+ * `claimed_until` how long the job that took it holds it.
+ */
+export const notifications = pgTable(
+	"notifications",
+	{
+		id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+		kind: text("kind").$type<NotificationKind>().notNull(),
+		orderId: text("order_id").notNull(),
+		recipient: text("recipient"),
+		status: text("status").$type<NotificationStatus>().notNull().default("pending"),
+		attempts: integer("attempts").notNull().default(0),
+		providerMessageId: text("provider_message_id"),
+		lastError: text("last_error"),
+		nextAttemptAt: instant("next_attempt_at").defaultNow(),
+		claimedUntil: instant("claimed_until"),
+		createdAt: instant("created_at").notNull().defaultNow(),
+		sentAt: instant("sent_at"),
+	},
+	(table) => [
+		uniqueIndex("notifications_order_id_kind_key").on(table.orderId, table.kind),
+		// the cron sweep's question: which pending notifications are due
+		index("notifications_pending_idx").on(table.nextAttemptAt).where(sql`${table.status} = 'pending'`),
+		check("notifications_kind_check", sql.raw(`kind in (${notificationKinds.map((s) => `'${s}'`).join(", ")})`)),
+		check("notifications_status_check", sql.raw(`status in (${notificationStatuses.map((s) => `'${s}'`).join(", ")})`)),
+	],
+);
+export type Notification = typeof notifications.$inferSelect;
+export type NewNotification = typeof notifications.$inferInsert;
 
 /** Stripe subscriptions mirrored from their events; `status` uses Stripe's own values. */
 export const subscriptions = pgTable(
