@@ -165,7 +165,7 @@ try {
 	);
 
 	await server.sql(
-		`insert into orders (id, status, amount_total, amount_refunded, currency)
+		`insert into orders (id, payment_status, amount_total, amount_refunded, currency)
 		 select 'order_bench_' || n, 'pending', 4999, 0, 'usd' from generate_series(1, ${events}) n`,
 	);
 	await measure(

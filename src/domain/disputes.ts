@@ -42,12 +42,12 @@ export function recordDispute(db: Database, ref: OrderReference, dispute: Disput
 	const disputeStatus = text(dispute.status);
 	const later = sql`(${orders.disputeEventId} is null or ${disputeKey(stripeStatus, disputeStatus, instant(dispute.eventAt), text(dispute.eventId))} > ${disputeKey(orders.stripeDisputeStatus, orders.disputeStatus, orders.disputeEventAt, orders.disputeEventId)})`;
 	const pick = (value: SQL, column: PgColumn) => sql`case when ${later} then ${value} else ${column} end`;
-	const next = sql`case when ${pick(disputeStatus, orders.disputeStatus)} = 'lost' then ${climb(status("charged_back"))} else ${orders.status} end`;
+	const next = sql`case when ${pick(disputeStatus, orders.disputeStatus)} = 'lost' then ${climb(status("charged_back"))} else ${orders.paymentStatus} end`;
 	return updateOrder(
 		db,
 		ref,
 		{
-			status: next,
+			paymentStatus: next,
 			stripeDisputeId: pick(text(dispute.disputeId), orders.stripeDisputeId),
 			stripeDisputeStatus: pick(stripeStatus, orders.stripeDisputeStatus),
 			disputeStatus: pick(disputeStatus, orders.disputeStatus),

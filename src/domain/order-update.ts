@@ -1,14 +1,14 @@
 /**
  * @module domain/order-update
  * What every order change shares: how an event finds its order (metadata, client reference, payment
- * intent, charge), the status ranks that make `status` a function of the set of events, and the one
+ * intent, charge), the payment status ranks that make `payment_status` a function of the set of events, and the one
  * update statement shape (a row only when something changed). The rules themselves are in
  * src/domain/orders.ts (payments) and src/domain/disputes.ts.
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { type OrderStatus, orderPayments, orders } from "../db/schema";
+import { type OrderPaymentStatus, orderPaymentStatuses, orderPayments, orders } from "../db/schema";
 
 /** How a Stripe object points at an order, in the order the references are tried. */
 export interface OrderReference {
@@ -52,32 +52,20 @@ export function orderExists(ref: OrderReference): SQL {
 export type OrderColumn = keyof typeof orders.$inferSelect;
 
 /**
- * The statuses an event can propose, lowest first; a status stays unless an event proposes a higher
- * one. The shop's shipping statuses share a rank (no event proposes them).
+ * The payment statuses an event can propose, lowest first (`orderPaymentStatuses` is in rank order):
+ * `payment_status` stays unless an event proposes a higher one. No event writes `status`: it is
+ * generated from `payment_status` and the shipments' `shipping_status` (src/db/schema.ts).
  */
-const rankedStatuses: (OrderStatus | OrderStatus[])[] = [
-	"pending",
-	"processing",
-	"cancelled",
-	"payment_mismatch",
-	"paid",
-	"partially_refunded",
-	["shipped", "delivered", "delivery_exception"],
-	"refunded",
-	"charged_back",
-];
-export type ProposedStatus = Exclude<OrderStatus, "shipped" | "delivered" | "delivery_exception">;
+export type ProposedStatus = OrderPaymentStatus;
 
 function statusRank(status: SQL | PgColumn): SQL {
-	const whens = rankedStatuses.flatMap((entry, rank) =>
-		[entry].flat().map((name) => sql.raw(`when '${name}' then ${rank}`)),
-	);
+	const whens = orderPaymentStatuses.map((name, rank) => sql.raw(`when '${name}' then ${rank}`));
 	return sql`(case ${status} ${sql.join(whens, sql` `)} end)`;
 }
 
-/** The higher of the current status and `proposed`. */
+/** The higher of the current payment status and `proposed`: the order's next `payment_status`. */
 export function climb(proposed: SQL): SQL {
-	return sql`case when ${statusRank(proposed)} > ${statusRank(orders.status)} then ${proposed} else ${orders.status} end`;
+	return sql`case when ${statusRank(proposed)} > ${statusRank(orders.paymentStatus)} then ${proposed} else ${orders.paymentStatus} end`;
 }
 
 /** A Date as a typed parameter, for use inside SQL expressions. */

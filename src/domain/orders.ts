@@ -2,17 +2,18 @@
  * @module domain/orders
  * Payment changes to orders. Every column is a function of the set of events received, never of
  * their order (ties included), and a repeated event changes nothing.
- * - `status` only climbs the payment ranks (`rankedStatuses`): each event proposes a status and the
- *   higher of it and the current one stays. A payment proposes `paid` when it covers the order (at
- *   least `amount_total`, in its currency, compared case-insensitively) and `payment_mismatch`
- *   otherwise; money on its way proposes `processing`; a failure or cancellation `cancelled`; a
- *   refund `partially_refunded` or `refunded`; a lost dispute `charged_back`. The shop's shipping
- *   statuses rank between the two refunds: a partial refund leaves a shipped order shipped.
+ * - `payment_status` only climbs the payment ranks (schema `orderPaymentStatuses`): each event
+ *   proposes a status and the higher of it and the current one stays. A payment proposes `paid` when
+ *   it covers the order (at least `amount_total`, in its currency, compared case-insensitively) and
+ *   `payment_mismatch` otherwise; money on its way proposes `processing`; a failure or cancellation
+ *   `cancelled`; a refund `partially_refunded` or `refunded`; a lost dispute `charged_back`. No event
+ *   writes `status`: it is generated, the shipping status unless the money went back (src/db/schema.ts),
+ *   so a partial refund leaves a shipped order shipped and a whole one shows `refunded`.
  * - `paid_at`: the earliest payment that covers the order;
  * - `amount_received`, `currency_received`, `stripe_charge_id`: the payment received that comes
  *   first by (covers, same currency, greater amount, greater currency, greater charge id);
- * - `cancelled_at`, `payment_error`: only while `cancelled`, from the latest failure (same second:
- *   the greater reason under `COLLATE "C"`);
+ * - `cancelled_at`, `payment_error`: only while the payment is `cancelled`, from the latest failure
+ *   (same second: the greater reason under `COLLATE "C"`);
  * - `amount_refunded`: the greatest refunded amount; `refunded_at`: the earliest refund of that amount;
  * - the checkout session: a paid one before an unpaid one, then the least session id, then one with
  *   a payment intent, then the least payment intent id; its payment intent is kept beside the shop's
@@ -45,7 +46,7 @@ function proposeStatus(db: Database, ref: OrderReference, proposed: ProposedStat
 		db,
 		ref,
 		{
-			status: next,
+			paymentStatus: next,
 			cancelledAt: onlyWhileCancelled(next, orders.cancelledAt, "timestamptz"),
 			paymentError: onlyWhileCancelled(next, orders.paymentError, "text"),
 		},
@@ -97,7 +98,7 @@ export function recordPayment(db: Database, ref: OrderReference, eventAt: Date, 
 		db,
 		ref,
 		{
-			status: next,
+			paymentStatus: next,
 			paidAt: sql`case when ${enough} then least(${orders.paidAt}, ${instant(eventAt)}) else ${orders.paidAt} end`,
 			amountReceived: sql`case when ${before} then ${amount} else ${orders.amountReceived} end`,
 			currencyReceived: sql`case when ${before} then ${currency} else ${orders.currencyReceived} end`,
@@ -143,7 +144,7 @@ export function cancelOrder(db: Database, ref: OrderReference, eventAt: Date, re
 		db,
 		ref,
 		{
-			status: next,
+			paymentStatus: next,
 			cancelledAt: onlyWhileCancelled(
 				next,
 				sql`case when ${later} then ${instant(eventAt)} else ${orders.cancelledAt} end`,
@@ -175,12 +176,12 @@ export function refundOrder(
 ) {
 	const amount = sql`${refund.amountRefunded}::bigint`;
 	const proposed = climb(status(refund.whole ? "refunded" : "partially_refunded"));
-	const next = sql`case when ${covers(refund.charge)} then ${proposed} else ${orders.status} end`;
+	const next = sql`case when ${covers(refund.charge)} then ${proposed} else ${orders.paymentStatus} end`;
 	return updateOrder(
 		db,
 		ref,
 		{
-			status: next,
+			paymentStatus: next,
 			amountRefunded: sql`greatest(${orders.amountRefunded}, ${amount})`,
 			refundedAt: sql`case
 				when ${amount} > ${orders.amountRefunded} then ${instant(eventAt)}

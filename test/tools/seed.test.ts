@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orderStatuses } from "../../src/db/schema.ts";
+import { orderShippingStatuses, orderStatuses } from "../../src/db/schema.ts";
 import { exampleOrders } from "../../tools/db/demo-rows.ts";
 import { type LocalDatabase, startLocalDatabase } from "../../tools/db/local-database.ts";
 
@@ -58,7 +58,15 @@ describe("npm run db:seed", () => {
 		expect(result.stdout).toMatch(/^seeded: .*order_demo_1…6 \(pending\) and order_demo_7 \(paid\)/);
 
 		const orders = new Map((await demoOrders()).map((order) => [order.id, order]));
-		for (const status of orderStatuses) expect(orders.get(`order_demo_${status}`)?.status, status).toBe(status);
+		for (const status of orderStatuses) {
+			const shipping = (orderShippingStatuses as readonly string[]).includes(status);
+			expect(orders.get(`order_demo_${status}`), status).toMatchObject({
+				status,
+				// status is generated from these two: a shipped (delivered, …) order is paid
+				payment_status: shipping ? "paid" : status,
+				shipping_status: shipping ? status : null,
+			});
+		}
 		for (let n = 1; n < exampleOrders; n++) {
 			expect(orders.get(`order_demo_${n}`)).toMatchObject({
 				status: "pending",
@@ -101,12 +109,17 @@ describe("npm run db:seed", () => {
 	it("a re-run resets every column of every demo order", async () => {
 		await seed();
 		const seeded = await demoOrders();
-		// What webhooks (or a developer) could leave: every column but the id changed.
-		const { rows: columns } = await client.query<{ column_name: string; data_type: string }>(
-			"select column_name, data_type from information_schema.columns where table_name = 'orders' and column_name <> 'id'",
+		// What webhooks (or a developer) could leave: every column but the id changed (`status`, generated,
+		// through the two it is computed from).
+		const { rows: columns } = await client.query<{ column_name: string; data_type: string; is_generated: string }>(
+			"select column_name, data_type, is_generated from information_schema.columns where table_name = 'orders' and column_name <> 'id'",
 		);
-		const dirty = columns.map(({ column_name: column, data_type: type }) => {
-			if (column === "status") return "status = case status when 'refunded' then 'pending' else 'refunded' end";
+		const written = columns.filter((column) => column.is_generated !== "ALWAYS");
+		const dirty = written.map(({ column_name: column, data_type: type }) => {
+			if (column === "payment_status")
+				return "payment_status = case payment_status when 'refunded' then 'pending' else 'refunded' end";
+			if (column === "shipping_status")
+				return "shipping_status = case shipping_status when 'delivered' then 'shipped' else 'delivered' end";
 			if (column === "dispute_status")
 				return "dispute_status = case dispute_status when 'won' then 'lost' else 'won' end";
 			if (type === "text") return `${column} = 'dirty_' || id`;

@@ -7,19 +7,22 @@
  *   intents pi_demo_1…6) and order_demo_7 paid (pi_demo_7, charge ch_demo_7, which disputes name);
  * - one order in each status, `order_demo_<status>` (pi_demo_<status>), its columns as the events
  *   that lead there would have left them: a paid one has its `paid_at`, receipt and charge, a
- *   `payment_mismatch` one received too little, a `charged_back` one carries a lost dispute.
+ *   `payment_mismatch` one received too little, a `charged_back` one carries a lost dispute; the
+ *   shipping ones are paid, with that `shipping_status` (`status` is generated from the two).
  * - no suppression of the demo users' addresses, so that `npm run send -- email <provider> bounced`
  *   (whose default recipient is ada@example.com) marks user_demo_ada invalid again after a re-run.
  * Every order is 4999 usd of user_demo_ada. Every column of these orders is written, so a re-run
  * resets whatever webhooks changed (other rows, the email messages and the ledger are left alone).
  */
-import type { DisputeStatus, OrderStatus } from "../../src/db/schema.ts";
+import type { DisputeStatus, OrderPaymentStatus, OrderShippingStatus, OrderStatus } from "../../src/db/schema.ts";
 
 /** An order row as the seed writes it: every column, none left to a default. */
 export interface OrderRow {
 	id: string;
 	user_id: string;
-	status: OrderStatus;
+	/** `status` is generated from these two (src/db/schema.ts): the shipping one unless the money went back. */
+	payment_status: OrderPaymentStatus;
+	shipping_status: OrderShippingStatus | null;
 	amount_total: number;
 	amount_refunded: number;
 	currency: string;
@@ -71,7 +74,8 @@ export function demoOrders(now: number): OrderRow[] {
 	const order = (name: string, changes: Partial<OrderRow> = {}): OrderRow => ({
 		id: `order_demo_${name}`,
 		user_id: "user_demo_ada",
-		status: "pending",
+		payment_status: "pending",
+		shipping_status: null,
 		amount_total: 4999,
 		amount_refunded: 0,
 		currency: "usd",
@@ -100,7 +104,7 @@ export function demoOrders(now: number): OrderRow[] {
 	/** What a covering payment (payment_intent.succeeded, its charge ch_demo_<name>) leaves on the order. */
 	const paid = (name: string, changes: Partial<OrderRow> = {}) =>
 		order(name, {
-			status: "paid",
+			payment_status: "paid",
 			paid_at: hoursAgo(48),
 			amount_received: 4999,
 			currency_received: "usd",
@@ -112,12 +116,12 @@ export function demoOrders(now: number): OrderRow[] {
 	const inEachStatus: Record<OrderStatus, (name: string) => OrderRow> = {
 		pending: (name) => order(name),
 		// payment_intent.processing: a bank debit on its way (its charge is recorded once it succeeds)
-		processing: (name) => order(name, { status: "processing" }),
+		processing: (name) => order(name, { payment_status: "processing" }),
 		paid: (name) => paid(name),
 		// a payment_intent.succeeded for less than the order
 		payment_mismatch: (name) =>
 			order(name, {
-				status: "payment_mismatch",
+				payment_status: "payment_mismatch",
 				amount_received: 1000,
 				currency_received: "usd",
 				stripe_charge_id: `ch_demo_${name}`,
@@ -125,18 +129,18 @@ export function demoOrders(now: number): OrderRow[] {
 		// a payment_intent.payment_failed
 		cancelled: (name) =>
 			order(name, {
-				status: "cancelled",
+				payment_status: "cancelled",
 				cancelled_at: hoursAgo(48),
 				payment_error: "insufficient_funds: Your card has insufficient funds.",
 			}),
 		// charge.refunded, for part or all of the charge
 		partially_refunded: (name) =>
-			paid(name, { status: "partially_refunded", amount_refunded: 1000, refunded_at: hoursAgo(24) }),
-		refunded: (name) => paid(name, { status: "refunded", amount_refunded: 4999, refunded_at: hoursAgo(24) }),
+			paid(name, { payment_status: "partially_refunded", amount_refunded: 1000, refunded_at: hoursAgo(24) }),
+		refunded: (name) => paid(name, { payment_status: "refunded", amount_refunded: 4999, refunded_at: hoursAgo(24) }),
 		// a charge.dispute.closed the shop lost
 		charged_back: (name) =>
 			paid(name, {
-				status: "charged_back",
+				payment_status: "charged_back",
 				stripe_dispute_id: `du_demo_${name}`,
 				stripe_dispute_status: "lost",
 				dispute_status: "lost",
@@ -145,10 +149,10 @@ export function demoOrders(now: number): OrderRow[] {
 				dispute_event_at: hoursAgo(1),
 				dispute_event_id: `evt_demo_${name}`,
 			}),
-		// the shop's and the carriers' statuses, after a payment
-		shipped: (name) => paid(name, { status: "shipped" }),
-		delivered: (name) => paid(name, { status: "delivered" }),
-		delivery_exception: (name) => paid(name, { status: "delivery_exception" }),
+		// the carriers' statuses (the order's shipments), after a payment
+		shipped: (name) => paid(name, { shipping_status: "shipped" }),
+		delivered: (name) => paid(name, { shipping_status: "delivered" }),
+		delivery_exception: (name) => paid(name, { shipping_status: "delivery_exception" }),
 	};
 
 	return [

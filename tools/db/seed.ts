@@ -55,7 +55,7 @@ if (!response.ok) {
 }
 const statuses = demoOrders(0)
 	.slice(exampleOrders)
-	.map((order) => order.status)
+	.map((order) => order.shipping_status ?? order.payment_status)
 	.join(", ");
 console.log(
 	`seeded: users user_demo_ada, user_demo_grace; subscription sub_demo_1; orders order_demo_1…${exampleOrders - 1} (pending) and order_demo_${exampleOrders} (paid) for the npm run send examples; one order_demo_<status> for each status: ${statuses}`,
