@@ -14,8 +14,12 @@ import { defineConfig } from "vitest/config";
 import { unstable_convertConfigBindingsToStartWorkerBindings, unstable_readConfig } from "wrangler";
 import { chooseTestDatabase } from "./test/setup/test-database.ts";
 import {
+	aftershipPreviousSecret,
+	aftershipSecret,
 	clerkPreviousSecret,
 	clerkSecret,
+	easypostPreviousSecret,
+	easypostSecret,
 	mailgunPreviousSigningKey,
 	mailgunSigningKey,
 	postmarkCredentials,
@@ -23,6 +27,8 @@ import {
 	resendPreviousSecret,
 	resendSecret,
 	sendgridPublicKey,
+	shippoPreviousToken,
+	shippoToken,
 	stripePreviousSecret,
 	stripeSecret,
 } from "./test/support/secrets.ts";
@@ -62,6 +68,9 @@ const testBindingNames = [
 	"SENDGRID_WEBHOOK_PUBLIC_KEY",
 	"POSTMARK_WEBHOOK_BASIC_AUTH",
 	"MAILGUN_WEBHOOK_SIGNING_KEY",
+	"EASYPOST_WEBHOOK_SECRET",
+	"AFTERSHIP_WEBHOOK_SECRET",
+	"SHIPPO_WEBHOOK_TOKEN",
 	"TEST_DATABASE_BACKEND",
 	"PROPERTY_RUNS",
 	"PROPERTY_SEED",
@@ -104,6 +113,10 @@ export default defineConfig(async () => {
 									SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,
 									POSTMARK_WEBHOOK_BASIC_AUTH: `${postmarkCredentials} ${postmarkPreviousCredentials}`,
 									MAILGUN_WEBHOOK_SIGNING_KEY: `${mailgunSigningKey},${mailgunPreviousSigningKey}`,
+									// the parcel-tracking providers (SHIPPING_PROVIDER unset: /api/webhooks/shipping is easypost's)
+									EASYPOST_WEBHOOK_SECRET: `${easypostSecret} ${easypostPreviousSecret}`,
+									AFTERSHIP_WEBHOOK_SECRET: `${aftershipSecret},${aftershipPreviousSecret}`,
+									SHIPPO_WEBHOOK_TOKEN: `${shippoToken} ${shippoPreviousToken}`,
 									TEST_DATABASE_BACKEND: choice.url ? "postgres" : "pglite", // test/contract/bridge-heals.test.ts
 									// test/support/property.ts: `npm run test:properties` raises the runs; a seed replays a failure
 									PROPERTY_RUNS: process.env.PROPERTY_RUNS ?? "",

@@ -27,3 +27,16 @@ export const postmarkPreviousCredentials = "postmark-old:pass:with:colons";
 /** Mailgun: HTTP webhook signing keys (MAILGUN_WEBHOOK_SIGNING_KEY holds both). */
 export const mailgunSigningKey = "d7d28ad0c03603c975f0e49941150b0c";
 export const mailgunPreviousSigningKey = "key-0f3a9c1d2e4b5a6978c8d7e6f5a4b3c2";
+
+/**
+ * The parcel-tracking providers. EasyPost: webhook secrets (EASYPOST_WEBHOOK_SECRET holds both); the
+ * previous one holds compatibility characters, so that a test of rotation also checks the NFKD key.
+ */
+export const easypostSecret = "whk_test_easypost_0001";
+export const easypostPreviousSecret = "ﬁnance-ＳＥＣＲＥＴ-0000";
+/** AfterShip: webhook secrets (AFTERSHIP_WEBHOOK_SECRET holds both). */
+export const aftershipSecret = "8c1f0a5e2b7d4c9f8a6e3d2c1b0a9f8e";
+export const aftershipPreviousSecret = "0f9e8d7c6b5a49382716a5b4c3d2e1f0";
+/** Shippo: the secret tokens of its webhook URL (`?token=…`; SHIPPO_WEBHOOK_TOKEN holds both). */
+export const shippoToken = "shippo-test-token-5f2a9c7e1b3d4f6a8c0e2b4d6f8a0c1e";
+export const shippoPreviousToken = "shippo-old-token-0000";
