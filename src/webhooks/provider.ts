@@ -49,7 +49,7 @@ export type ChangeBuilder = (db: Database, isNewEvent: SQL) => [Change, ...Chang
  * log line gets `alert: name` and `fields` (ids, statuses and amounts only), at `level` or above.
  */
 export interface Alert {
-	name: "payment_mismatch" | "dispute";
+	name: "payment_mismatch" | "dispute" | "delivery_exception";
 	level: "warn" | "error";
 	fields: Record<string, string | number | null>;
 	/** A query run after the changes, in the same transaction: its first row's columns join `fields`. */
