@@ -1,12 +1,14 @@
 /**
  * @module providers/clerk
  * Clerk user sync: user.created / user.updated upsert the user (newest snapshot wins),
- * user.deleted leaves a tombstone and erases the user's personal data from the ledger (src/privacy.ts)
- * and from the email messages sent to them (src/domain/email-privacy.ts);
+ * user.deleted leaves a tombstone and erases the user's personal data from the ledger (src/privacy.ts),
+ * from the email messages sent to them (src/domain/email-privacy.ts) and from the notifications of
+ * their orders (src/domain/notification-privacy.ts);
  * other types are recorded `ignored`, whatever their shape. Deliveries are signed with Standard Webhooks (Svix);
  * the secret is CLERK_WEBHOOK_SIGNING_SECRET. The event id is the `svix-id` header.
  */
 import { eraseEmailPersonalData } from "../../domain/email-privacy";
+import { eraseNotificationRecipients } from "../../domain/notification-privacy";
 import { tombstoneUser, upsertUser } from "../../domain/users";
 import { erasePersonalData } from "../../privacy";
 import { unreadable } from "../../validation";
@@ -56,6 +58,7 @@ function interpret(payload: unknown, eventId: string, sentAtSeconds: number): In
 				// tombstone, then its personal data leaves the ledger: all in the same transaction.
 				changes: (db, isNew) => [
 					eraseEmailPersonalData(db, user.data.id, isNew),
+					eraseNotificationRecipients(db, user.data.id, isNew),
 					tombstoneUser(db, user.data.id, { id: eventId, at: eventAt }, isNew),
 					erasePersonalData(db, user.data.id, isNew),
 				],
