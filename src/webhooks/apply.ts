@@ -170,6 +170,7 @@ async function readEvents(deliveries: VerifiedDelivery[]): Promise<ReadEvent[]> 
 				eventType,
 				status: ledgerStatus[meaning.kind],
 				target: meaning.kind === "apply" ? meaning.target : undefined,
+				defer: meaning.kind === "apply" && meaning.whenUnmatched === "defer",
 				body: ledgerBody(eventText, eventJson),
 				lastError: meaning.kind === "fail" ? meaning.reason : undefined,
 				subjectUserId: meaning.subjectUserId,
