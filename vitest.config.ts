@@ -64,6 +64,8 @@ const testBindingNames = [
 	"CLERK_WEBHOOK_SIGNING_SECRET",
 	"STRIPE_WEBHOOK_SECRET",
 	"STRIPE_CONNECT_ACCOUNTS",
+	"NOTIFY_FROM",
+	"OPS_EMAIL",
 	"RESEND_WEBHOOK_SECRET",
 	"SENDGRID_WEBHOOK_PUBLIC_KEY",
 	"POSTMARK_WEBHOOK_BASIC_AUTH",
@@ -108,6 +110,9 @@ export default defineConfig(async () => {
 									CLERK_WEBHOOK_SIGNING_SECRET: `${clerkSecret} ${clerkPreviousSecret}`,
 									STRIPE_WEBHOOK_SECRET: `${stripeSecret},${stripePreviousSecret}`,
 									STRIPE_CONNECT_ACCOUNTS: "acct_1ListedShop, acct_1OtherListed",
+									// notifications (RESEND_API_KEY unset: a test that sends gives it; Resend is mocked at fetch)
+									NOTIFY_FROM: "",
+									OPS_EMAIL: "ops@shop.example",
 									// the email providers (EMAIL_PROVIDER unset: /api/webhooks/email is resend's)
 									RESEND_WEBHOOK_SECRET: `${resendSecret} ${resendPreviousSecret}`,
 									SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,

@@ -1,41 +1,62 @@
 /**
  * @module queue/consumer
- * The jobs queue's consumer. Every `apply` job of the batch is applied through the same code as a
- * live delivery (webhooks/apply.ts), all of them in one transaction (one database round trip for the
- * batch), so a job and a sender's redelivery of the same event meet the same ledger guard and
- * exactly one applies. Each message is settled explicitly: acked once applied (or recorded failed,
- * or a duplicate, or a replayed nonce), or when it can never be read; retried with backoff while the
+ * The jobs queue's consumer; a batch may mix every kind of job (queue/jobs.ts).
+ * - `apply` and due `retry-later` jobs are applied through the same code as a live delivery
+ *   (webhooks/apply.ts), all of them in one transaction (one database round trip for the batch), so a
+ *   job and a sender's redelivery of the same event meet the same ledger guard and exactly one
+ *   applies. A retry-later job's event is first looked up in the ledger (queue/retry-later.ts: one
+ *   select for the batch): one no longer deferred is done, one not due yet waits longer.
+ * - `notify` jobs send their outbox rows (queue/notify.ts), one after the other.
+ * Each message is settled explicitly: acked once applied (or recorded failed, or deferred again, or a
+ * duplicate, or a replayed nonce), or when it can never be read; retried with backoff while the
  * database is unavailable, never acked then. After its last retry Queues moves it to the dead-letter
  * queue (queue/dead-letters.ts).
  */
 import { describeError } from "../log";
-import { type Applied, applyDeliveries } from "../webhooks/apply";
+import { type Applied, applyDeliveries, type VerifiedDelivery } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
 import { JOBS_QUEUE, maxRetries } from "./config";
-import type { ApplyJob } from "./jobs";
+import type { ApplyJob, NotifyJob, RetryLaterJob } from "./jobs";
 import { dropUnreadable, type QueueMessage, queuedLine } from "./message";
+import { consumeNotifications } from "./notify";
 import { readJob } from "./read-job";
+import { dueRetries, type RetryLaterItem } from "./retry-later";
 
-/** Applies the jobs of one batch; settles every message. Throws only on a bug (queue() retries what is left). */
-export async function consumeJobs(messages: QueueMessage[], env: Env): Promise<void> {
-	const started = Date.now();
-	const jobs: { message: QueueMessage; job: ApplyJob; delivery: Parameters<typeof applyDeliveries>[0][number] }[] = [];
-	for (const message of messages) {
-		const read = readJob(message.body, env);
-		if (read.ok) jobs.push({ message, job: read.job, delivery: read.delivery });
-		else dropUnreadable(message, JOBS_QUEUE, read);
-	}
-	if (jobs.length === 0) return;
-	const applied = await applyDeliveries(
-		jobs.map((j) => j.delivery),
-		env,
-	);
-	for (const [i, { message, job }] of jobs.entries()) settle(message, job, applied[i] as Applied, started);
+/** A job to apply with the batch's others. */
+interface ToApply {
+	message: QueueMessage;
+	job: ApplyJob | RetryLaterJob;
+	delivery: VerifiedDelivery;
 }
 
-function settle(message: QueueMessage, job: ApplyJob, applied: Applied, started: number): void {
+/** Runs the jobs of one batch; settles every message. Throws only on a bug (queue() retries what is left). */
+export async function consumeJobs(messages: QueueMessage[], env: Env): Promise<void> {
+	const started = Date.now();
+	const toApply: ToApply[] = [];
+	const retries: RetryLaterItem[] = [];
+	const notifications: { message: QueueMessage; job: NotifyJob }[] = [];
+	for (const message of messages) {
+		const read = readJob(message.body, env);
+		if (!read.ok) dropUnreadable(message, JOBS_QUEUE, read);
+		else if ("delivery" in read) toApply.push({ message, job: read.job, delivery: read.delivery });
+		else if ("provider" in read) retries.push({ message, job: read.job, provider: read.provider });
+		else notifications.push({ message, job: read.job });
+	}
+	toApply.push(...(await dueRetries(retries, env, started)));
+	if (toApply.length > 0) {
+		const applied = await applyDeliveries(
+			toApply.map((j) => j.delivery),
+			env,
+		);
+		for (const [i, { message, job }] of toApply.entries()) settle(message, job, applied[i] as Applied, started);
+	}
+	await consumeNotifications(notifications, env);
+}
+
+function settle(message: QueueMessage, job: ApplyJob | RetryLaterJob, applied: Applied, started: number): void {
 	const line = (level: Parameters<typeof queuedLine>[0], fields: Record<string, unknown>) =>
 		queuedLine(level, "queue", job, message, started, fields);
+	const jobEventId = job.kind === "apply" ? (job.deliveryId ?? null) : job.eventId;
 	if (applied.ok) {
 		for (const event of applied.events)
 			line(event.level, {
@@ -45,7 +66,7 @@ function settle(message: QueueMessage, job: ApplyJob, applied: Applied, started:
 				...event.fields,
 			});
 		if (applied.events.length === 0)
-			line("info", { event_type: null, event_id: job.deliveryId ?? null, outcome: "ignored", reason: "no_events" });
+			line("info", { event_type: null, event_id: jobEventId, outcome: "ignored", reason: "no_events" });
 		message.ack();
 		return;
 	}
@@ -55,7 +76,7 @@ function settle(message: QueueMessage, job: ApplyJob, applied: Applied, started:
 		// recorded under this nonce, and this job's body in the log's request id).
 		line("error", {
 			event_type: null,
-			event_id: job.deliveryId ?? null,
+			event_id: jobEventId,
 			outcome: "rejected",
 			reason: "replayed_signature",
 			detail: "nonce seen before",
@@ -69,7 +90,7 @@ function settle(message: QueueMessage, job: ApplyJob, applied: Applied, started:
 	const last = message.attempts > maxRetries[JOBS_QUEUE];
 	line("warn", {
 		event_type: null,
-		event_id: job.deliveryId ?? null,
+		event_id: jobEventId,
 		outcome: last ? "dead_letter" : "retry",
 		reason: "database_unavailable",
 		...(last ? {} : { delay_seconds: delaySeconds }),

@@ -7,12 +7,15 @@
  * `error` with `alert: "webhook_dead"` says which. A sender's redelivery, or a replay, of a `dead`
  * event runs it again. While the database is still unavailable each message is retried with backoff;
  * after the last of those retries Queues deletes it, so that attempt raises the alert unrecorded.
+ * A dead `retry-later` or `notify` job was only a wake-up call for a row (a deferred event, a pending
+ * notification): it is logged and acked, the row stays as it is, and the cron sweep (queue/sweep.ts)
+ * enqueues a new job for it once it is overdue.
  */
-import { describeError } from "../log";
+import { describeError, log, logCode } from "../log";
 import { type DeadLetterEvent, type DeadLettersRecorded, recordDeadLetters } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE, maxRetries } from "./config";
-import type { ApplyJob } from "./jobs";
+import type { ApplyJob, NotifyJob, RetryLaterJob } from "./jobs";
 import { dropUnreadable, type QueueMessage, queuedLine } from "./message";
 import { readJob } from "./read-job";
 
@@ -26,8 +29,9 @@ export async function consumeDeadLetters(messages: QueueMessage[], env: Env): Pr
 		[];
 	for (const message of messages) {
 		const read = readJob(message.body, env);
-		if (read.ok) jobs.push({ message, job: read.job, delivery: read.delivery });
-		else dropUnreadable(message, DEAD_LETTER_QUEUE, read);
+		if (!read.ok) dropUnreadable(message, DEAD_LETTER_QUEUE, read);
+		else if ("delivery" in read) jobs.push({ message, job: read.job, delivery: read.delivery });
+		else deadWakeUp(message, read.job);
 	}
 	if (jobs.length === 0) return;
 	const recorded = await recordDeadLetters(
@@ -36,6 +40,23 @@ export async function consumeDeadLetters(messages: QueueMessage[], env: Env): Pr
 		deadError,
 	);
 	for (const [i, { message, job }] of jobs.entries()) settle(message, job, recorded[i] as DeadLettersRecorded, started);
+}
+
+/** A dead `retry-later` or `notify` job: its row is the truth and the sweep wakes it again. */
+function deadWakeUp(message: QueueMessage, job: RetryLaterJob | NotifyJob): void {
+	log("warn", "job", {
+		queue: DEAD_LETTER_QUEUE,
+		job: job.kind,
+		...(job.kind === "notify"
+			? { notification_id: job.notificationId }
+			: { provider: job.provider, event_id: logCode("id", job.eventId) }),
+		outcome: "dropped",
+		reason: "retries_exhausted",
+		recovery: "cron sweep",
+		message_id: message.id,
+		queue_attempt: message.attempts,
+	});
+	message.ack();
 }
 
 function settle(message: QueueMessage, job: ApplyJob, recorded: DeadLettersRecorded, started: number): void {

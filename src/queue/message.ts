@@ -5,7 +5,7 @@
  * cannot be read, and the fields every line about a queued delivery carries.
  */
 import { type LogLevel, log, logCode } from "../log";
-import type { ApplyJob } from "./jobs";
+import type { ApplyJob, RetryLaterJob } from "./jobs";
 import type { ReadJob } from "./read-job";
 
 /** A message of the batch, as the consumers use it. */
@@ -49,11 +49,15 @@ export function dropUnreadable(
 	message.ack();
 }
 
-/** Writes one `webhook` line about a queued delivery: receive.ts's fields, with `via` and `queue_attempt`, without `status`. */
+/**
+ * Writes one `webhook` line about a queued delivery: receive.ts's fields, with `via` and
+ * `queue_attempt`, without `status`. A `retry-later` job (a deferred event run again) says so in `job`;
+ * it has no request of its own.
+ */
 export function queuedLine(
 	level: LogLevel,
 	via: "queue" | "dead_letters",
-	job: ApplyJob,
+	job: ApplyJob | RetryLaterJob,
 	message: QueueMessage,
 	started: number,
 	fields: Record<string, unknown>,
@@ -63,9 +67,10 @@ export function queuedLine(
 		provider: job.provider,
 		...fields,
 		via,
+		...(job.kind === "retry-later" ? { job: job.kind } : {}),
 		queue_attempt: message.attempts,
-		queued_ms: now - job.receivedAt,
+		...(job.kind === "apply" ? { queued_ms: now - job.receivedAt } : {}),
 		duration_ms: now - started,
-		request_id: job.requestId,
+		...(job.kind === "apply" ? { request_id: job.requestId } : {}),
 	});
 }

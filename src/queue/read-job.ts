@@ -1,28 +1,42 @@
 /**
  * @module queue/read-job
  * A queue message back into what it stands for. The body is validated with the `job` schema (a
- * message written by another version of this Worker, or by hand, may not match it), its provider is
- * found in the registry by name, and an `apply` job becomes the verified delivery it was when it
- * arrived. A message that cannot be read never will be: the consumers log it and ack it.
+ * message written by another version of this Worker, or by hand, may not match it) and its provider,
+ * if it names one, is found in the registry by name: an `apply` job becomes the verified delivery it
+ * was when it arrived; a `retry-later` job names a ledger event of a provider we know; a `notify` job
+ * names an outbox row. A message that cannot be read never will be: the consumers log it and ack it.
  */
 import { providers } from "../providers";
 import { describeIssues } from "../validation";
 import type { VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
-import { type ApplyJob, job } from "./jobs";
+import { type ApplyJob, job, type NotifyJob, type RetryLaterJob } from "./jobs";
 
 const byName = new Map<string, WebhookProvider>(providers.map((provider) => [provider.name, provider]));
 
+/** The registry's provider of that name (the ledger's `provider`), if any. */
+export const providerNamed = (name: string): WebhookProvider | undefined => byName.get(name);
+
 export type ReadJob =
 	| { ok: true; job: ApplyJob; delivery: VerifiedDelivery }
+	| { ok: true; job: RetryLaterJob; provider: WebhookProvider }
+	| { ok: true; job: NotifyJob }
 	| { ok: false; reason: "invalid_job" | "unknown_provider" | "malformed_json"; detail: string };
+
+const unknownProvider = {
+	ok: false,
+	reason: "unknown_provider",
+	detail: "no provider of that name in src/providers",
+} as const;
 
 export function readJob(body: unknown, env: Env): ReadJob {
 	const parsed = job.safeParse(body);
 	if (!parsed.success) return { ok: false, reason: "invalid_job", detail: describeIssues(parsed.error) };
 	const { data } = parsed;
+	if (data.kind === "notify") return { ok: true, job: data };
 	const provider = byName.get(data.provider);
-	if (!provider) return { ok: false, reason: "unknown_provider", detail: "no provider of that name in src/providers" };
+	if (!provider) return unknownProvider;
+	if (data.kind === "retry-later") return { ok: true, job: data, provider };
 	let payload: unknown;
 	try {
 		payload = JSON.parse(data.body);

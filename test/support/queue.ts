@@ -1,13 +1,21 @@
 /**
  * Test helper for the job queue: runs the Worker's real `queue()` handler on a batch built with the
  * vitest plugin's createMessageBatch (inside workerd, against the test database) and collects what
- * it settled (getQueueResult), its log lines and its requests to the database endpoint; a JOBS
- * binding that records what the Worker enqueues; and the bindings without a queue (the 503 path).
+ * it settled (getQueueResult), its log lines and its requests to the database endpoint; runs its real
+ * `scheduled()` handler (the cron sweep); a JOBS binding that records what the Worker enqueues (and
+ * each message's delay); and the bindings without a queue (the 503 path).
  */
-import { createExecutionContext, createMessageBatch, env, getQueueResult, type QueueResult } from "cloudflare:test";
+import {
+	createExecutionContext,
+	createMessageBatch,
+	createScheduledController,
+	env,
+	getQueueResult,
+	type QueueResult,
+} from "cloudflare:test";
 import { vi } from "vitest";
 import worker from "../../src/index";
-import type { ApplyJob, Job } from "../../src/queue/jobs";
+import type { ApplyJob, Job, NotifyJob, RetryLaterJob } from "../../src/queue/jobs";
 import { uniqueId } from "./clerk";
 import { type Observed, observe } from "./deliver";
 
@@ -61,28 +69,65 @@ export async function runQueue(batch: MessageBatch<Job>, bindings: Env = env): P
 	return getQueueResult(batch, ctx);
 }
 
-/** The JOBS binding, recording each message as its consumer will read it (JSON), then sending it for real (or failing). */
-export function recordingQueue(options: { fail?: boolean } = {}): Queue & { sent: unknown[] } {
+/**
+ * The JOBS binding, recording each message as its consumer will read it (JSON), then sending it for
+ * real (or failing). `delays[i]` is the delaySeconds `sent[i]` was sent with (undefined: none).
+ */
+export function recordingQueue(
+	options: { fail?: boolean } = {},
+): Queue & { sent: unknown[]; delays: (number | undefined)[] } {
 	const sent: unknown[] = [];
+	const delays: (number | undefined)[] = [];
 	const real = env.JOBS;
 	return {
 		sent,
+		delays,
 		metrics: () => real.metrics(),
 		async send(message, sendOptions) {
 			if (options.fail) throw new Error("Queue send failed: simulated");
 			const response = await real.send(message, sendOptions);
 			sent.push(JSON.parse(JSON.stringify(message)));
+			delays.push(sendOptions?.delaySeconds);
 			return response;
 		},
 		async sendBatch(messages, sendOptions) {
 			if (options.fail) throw new Error("Queue sendBatch failed: simulated");
 			const list = [...messages];
 			const response = await real.sendBatch(list, sendOptions);
-			for (const m of list) sent.push(JSON.parse(JSON.stringify(m.body)));
+			for (const m of list) {
+				sent.push(JSON.parse(JSON.stringify(m.body)));
+				delays.push(m.delaySeconds ?? sendOptions?.delaySeconds);
+			}
 			return response;
 		},
 	};
 }
+
+/** Runs the Worker's `scheduled()` handler (the cron sweep) once, as the 5-minute trigger would. */
+export function runScheduled(bindings: Env = env): Promise<Observed<void>> {
+	return observe(async () => {
+		const ctx = createExecutionContext();
+		await worker.scheduled(
+			createScheduledController({ cron: "*/5 * * * *", scheduledTime: Date.now() }),
+			bindings,
+			ctx,
+		);
+	});
+}
+
+/** A `notify` job for outbox row `notificationId`. */
+export const notifyJob = (notificationId: number): NotifyJob => ({ kind: "notify", notificationId });
+
+/** A `retry-later` job for the ledger event (`provider`, `eventId`). */
+export const retryLaterJob = (provider: string, eventId: string): RetryLaterJob => ({
+	kind: "retry-later",
+	provider,
+	eventId,
+});
+
+/** The `notification` log lines (src/queue/notify.ts), in order. */
+export const notificationLines = (observed: { logs: Record<string, unknown>[] }) =>
+	observed.logs.filter((line) => line.message === "notification");
 
 /** `bindings` with no jobs queue: a transient database failure is answered 503, as before the queue. */
 export function withoutQueue(bindings: Env = env): Env {
