@@ -28,7 +28,7 @@ export const noRecipient = {
  */
 function insertNotificationsFrom(
 	db: Database,
-	values: Partial<Record<keyof typeof notifications.$inferInsert, SQL>>,
+	values: Partial<Record<keyof typeof notifications.$inferSelect, SQL>>,
 	from: SQL,
 ) {
 	const selected = Object.entries(getTableColumns(notifications))
