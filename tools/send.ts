@@ -1,5 +1,5 @@
 /**
- * `npm run send -- <provider> <type> [--count N] [--set path=value]… [--to addr] [--url URL | --port N] [--secret S]`
+ * `npm run send -- <provider> <type> [--count N] [--set path=value]… [--to addr] [--tracking N] [--url URL | --port N] [--secret S]`
  * Builds realistic events, signs them as the provider does (with the provider's own reference
  * library where there is one), posts them to the local dev server (127.0.0.1, port from
  * tools/ports.ts) or a deployed URL, and prints each answer. The providers, their paths and their
@@ -9,6 +9,7 @@
  */
 import { errorLine, parseCommandLine, usageError } from "./cli.ts";
 import { demoSendContext, demoUser } from "./db/demo-rows.ts";
+import { demoTracking, lateShipment } from "./db/demo-shipments.ts";
 import { describePortOptions, portOptions, portsFromCommandLine } from "./ports.ts";
 import { commandOf, loadSenders, localSetting, type Sender, signingSecret } from "./send/providers.ts";
 import { parseAssignment, setPath } from "./send/set-path.ts";
@@ -35,6 +36,8 @@ options:
   --count N         send N events (default 1); SendGrid posts them in batches of up to 1,000 per request
   --set path=value  edit a field of each event, e.g. data.first_name=Ada (repeatable; JSON values parse)
   --to ADDRESS      email: the recipient (default ${demoUser.email}, the demo user of npm run db:seed)
+  --tracking N      shipping: the parcel's tracking number (default ${demoTracking().number}, the first demo
+                    shipment of npm run db:seed, order_shipping_demo_1)
   --url URL         a deployed Worker (base URL or full webhook URL) instead of the local server
 ${describePortOptions(["port"])}, when --url is not given
   --secret S        the signing secret (default: the provider's variable, else .dev.vars; SendGrid:
@@ -55,6 +58,9 @@ examples:
   npm run send -- email postmark opened --to someone@example.org
   npm run send -- email sendgrid delivered --count 1000   # one request carrying 1,000 events
   npm run send -- email delivered                 # the EMAIL_PROVIDER's event, to /api/webhooks/email
+  npm run send -- shipping easypost in_transit    # order_shipping_demo_1's parcel is on its way: the order is shipped
+  npm run send -- shipping aftership delivered    # … delivered: the order too, and its customer is notified
+  npm run send -- shipping delivered --tracking ${lateShipment.trackingNumber}   # SHIPPING_PROVIDER's; a parcel recorded late: retried
   npm run send -- clerk user.created --url https://shop-webhooks.example.workers.dev --secret whsec_…`;
 
 /** The endpoint for a path: --url may be a base URL or the full webhook URL. */
@@ -78,6 +84,7 @@ const { values, positionals } = parseCommandLine({
 		count: { type: "string", default: "1" },
 		set: { type: "string", multiple: true, default: [] },
 		to: { type: "string" },
+		tracking: { type: "string" },
 		url: { type: "string" },
 		secret: { type: "string" },
 		port: portOptions.port,
@@ -143,6 +150,12 @@ if (values.to !== undefined) {
 		usageError(usage, `--to is for email providers; ${commandOf(sender)} events name no recipient`);
 	if (!/^[^\s@<>]+@[^\s@<>]+$/.test(values.to)) usageError(usage, `--to must be an email address, not "${values.to}"`);
 }
+if (values.tracking !== undefined) {
+	if (!sender.tracking)
+		usageError(usage, `--tracking is for shipping providers; ${commandOf(sender)} events name no parcel`);
+	if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(values.tracking))
+		usageError(usage, `--tracking must be a tracking number (letters, digits, -), not "${values.tracking}"`);
+}
 if (values.url !== undefined && values.port !== undefined) usageError(usage, "pass --url or --port, not both");
 const local = values.url === undefined;
 const url = endpoint(values.url ?? `http://127.0.0.1:${portsFromCommandLine(values, usage).port}`, path);
@@ -166,7 +179,7 @@ const expected =
 			`the value of ${sender.signingSecret.variable}`)
 		: "a P-256 private key, PEM or base64 PKCS#8";
 
-const context = demoSendContext(values.to);
+const context = { ...demoSendContext(values.to), tracking: demoTracking(values.tracking) };
 const perRequest = Math.max(1, sender.batchSize ?? 1);
 let failures = 0;
 for (let sent = 0, n = 1; sent < count; n++) {
@@ -185,9 +198,12 @@ for (let sent = 0, n = 1; sent < count; n++) {
 	} catch (error) {
 		usageError(usage, `cannot sign with ${secret.source} (${errorLine(error)}): it should be ${expected}`);
 	}
+	// a token the provider puts in the URL (Shippo) joins it here only: `url` is what gets printed
+	const target = new URL(url);
+	for (const [name, value] of Object.entries(request.query ?? {})) target.searchParams.set(name, value);
 	let response: Response;
 	try {
-		response = await fetch(url, {
+		response = await fetch(target, {
 			method: "POST",
 			headers: { "content-type": "application/json", ...request.headers },
 			body: request.body,

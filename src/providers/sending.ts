@@ -20,6 +20,12 @@ export interface SendContext {
 	 * `user-variables`).
 	 */
 	tags: Record<string, string>;
+	/**
+	 * Shipping: the parcel's tracking number (`--tracking`) and its carrier as a lower-case key (`ups`,
+	 * `usps`, `fedex`), which each carrier provider names its own way. Unset: the first demo shipment
+	 * of `npm run db:seed` (tools/db/demo-shipments.ts).
+	 */
+	tracking?: { number: string; carrier: string };
 }
 
 /** Builds one fresh event; `now` in unix milliseconds. */
@@ -29,6 +35,8 @@ export type Template = (now: number, context: SendContext) => Record<string, unk
 export interface SignedRequest {
 	headers: Record<string, string>;
 	body: string;
+	/** Query parameters the request's URL carries (Shippo's secret token): secret, never printed. */
+	query?: Record<string, string>;
 }
 
 /** Where the CLI finds the secret it signs with, when `--secret` does not give it. */
@@ -47,6 +55,8 @@ export interface ProviderSender {
 	signingSecret: SigningSecret;
 	/** The templates write to `context.to` (email): the CLI's `--to` applies. */
 	recipient?: boolean;
+	/** The templates are about `context.tracking` (shipping): the CLI's `--tracking` applies. */
+	tracking?: boolean;
 	/**
 	 * How many events one request may carry: 1 (the default) for providers that post one event per
 	 * request; SendGrid posts arrays, and `--count N` sends N events in requests of up to this many.

@@ -68,7 +68,8 @@ afterAll(() => new Promise((resolve) => busyServer.close(resolve)));
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 /** The send CLI's providers, as its usage errors list them: the registry's, by path. */
-const providers = "clerk, stripe, email resend, email sendgrid, email postmark, email mailgun, email";
+const providers =
+	"clerk, stripe, email resend, email sendgrid, email postmark, email mailgun, shipping easypost, shipping aftership, shipping shippo, email, shipping";
 const event = ["clerk", "user.created"];
 
 describe.concurrent("--help", () => {

@@ -154,6 +154,8 @@ describe("the send CLI knows every provider", () => {
 				...Object.fromEntries(provider.secrets.map((s) => [s.name, example.get(s.name)])),
 			} as Env;
 			const url = new URL(`http://127.0.0.1:8787/api/webhooks/${provider.path}`);
+			// a token in the URL (Shippo), where the provider authenticates so
+			for (const [name, value] of Object.entries(signed.query ?? {})) url.searchParams.set(name, value);
 			const verified = await provider.verify(
 				new Headers(signed.headers),
 				new TextEncoder().encode(signed.body),
