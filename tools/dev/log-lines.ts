@@ -4,6 +4,8 @@
  * webhook (for `wrangler tail` and Workers Logs); here each becomes one short human line: time,
  * provider, event type, event id, outcome, status, milliseconds, the reason when it was not
  * applied, and the alert it raised (a payment that does not cover its order, a dispute). `npm run dev -- --json` shows the JSON lines bare instead (`jsonFormatter`).
+ * Either way, a secret a sender puts in the URL's query string (`?token=…`, how Shippo authenticates)
+ * is hidden in every line wrangler prints (its request lines carry the URL).
  */
 import { styleText } from "node:util";
 
@@ -99,11 +101,19 @@ function workerEntry(body: string): Record<string, unknown> | undefined {
 	}
 }
 
+/** Query parameters whose value is a secret (src/signatures/query-token.ts): `token=`. */
+const secretParameter = /([?&]token=)[^&\s"'#]*/gi;
+
+/** `line` with the value of every secret query parameter replaced by `[redacted]`. */
+export function redactSecrets(line: string): string {
+	return line.replace(secretParameter, "$1[redacted]");
+}
+
 /**
  * A formatter for one output stream: `show` renders each of the Worker's log entries (given the
  * entry and its JSON text without wrangler's decoration); `drop` says which other lines to hide.
  * The blank lines wrangler prints after a decorated console.warn/console.error line are hidden;
- * every other line passes unchanged.
+ * every other line passes unchanged but for its secrets (`redactSecrets`).
  */
 function formatter(
 	show: (entry: Record<string, unknown>, json: string, now: Date) => string,
@@ -111,7 +121,8 @@ function formatter(
 ): Formatter {
 	let afterDecorated = false;
 	return {
-		format(line, now = new Date()) {
+		format(received, now = new Date()) {
+			const line = redactSecrets(received);
 			const plain = line.replace(ansi, "").trimEnd();
 			if (afterDecorated && plain === "") return null;
 			afterDecorated = false;
