@@ -1,19 +1,23 @@
 /**
  * `npm run db:seed`: demo rows for trying every `npm run send` example against `npm run dev`: users,
  * a subscription, the orders the send templates aim at and one order in each status (the rows:
- * tools/db/demo-rows.ts). Re-running resets them. Writes through the running dev server's bridge,
+ * tools/db/demo-rows.ts), and shipped orders with their parcels' tracking numbers, one recorded 2
+ * minutes late (tools/db/demo-shipments.ts). Re-running resets them. Writes through the running dev server's bridge,
  * found as every tool finds it (tools/ports.ts), so it works for the embedded database as for a
  * real one.
  */
 import { errorLine, parseCommandLine } from "../cli.ts";
 import { describePortOptions, portOptions, portsFromCommandLine } from "../ports.ts";
 import { demoOrders, exampleOrders, seedStatements } from "./demo-rows.ts";
+import { demoShipments, lateShipment, shipmentStatements } from "./demo-shipments.ts";
 
 const usage = `usage: npm run db:seed [-- options]
 
 Writes demo users, subscription sub_demo_1, the orders the npm run send examples use (order_demo_1…6
 pending, order_demo_7 paid) and one order in each status (order_demo_<status>) through the bridge
-of the running npm run dev (re-running resets them).
+of the running npm run dev (re-running resets them), and the shipped orders of
+npm run send -- shipping … (order_shipping_demo_1…3 paid, with a shipment each; ship_demo_late is
+recorded 2 minutes after the seed, to watch an early tracking event be retried).
 
 options:
 ${describePortOptions(["port", "bridge-port"])}
@@ -25,7 +29,8 @@ const { values } = parseCommandLine({
 });
 const bridge = `http://127.0.0.1:${portsFromCommandLine(values, usage).bridgePort}/sql`;
 
-const statements = seedStatements(Date.now());
+const now = Date.now();
+const statements = [...seedStatements(now), ...shipmentStatements(now)];
 
 let response: Response;
 try {
@@ -59,4 +64,11 @@ const statuses = demoOrders(0)
 	.join(", ");
 console.log(
 	`seeded: users user_demo_ada, user_demo_grace; subscription sub_demo_1; orders order_demo_1…${exampleOrders - 1} (pending) and order_demo_${exampleOrders} (paid) for the npm run send examples; one order_demo_<status> for each status: ${statuses}`,
+);
+const parcels = demoShipments
+	.filter((shipment) => shipment !== lateShipment)
+	.map((shipment) => `${shipment.orderId} (${shipment.carrier} ${shipment.trackingNumber})`)
+	.join(", ");
+console.log(
+	`shipped, paid: ${parcels}; ${lateShipment.orderId}'s parcel ${lateShipment.carrier} ${lateShipment.trackingNumber} is recorded in ${lateShipment.recordedInMinutes} minutes: npm run send -- shipping delivered --tracking ${lateShipment.trackingNumber} is deferred, then retried until it applies`,
 );
