@@ -150,7 +150,7 @@ describe("npm run db:seed: the shipped demo orders", () => {
 		expect(reset.orders.map(({ paid_at: _, ...order }) => order)).toEqual(
 			seeded.orders.map(({ paid_at: _, ...order }) => order),
 		);
-		const comparable = (rows: Record<string, unknown>[]) =>
+		const comparable = (rows: { id: string; [column: string]: unknown }[]) =>
 			rows.map(({ created_at: _, ahead_seconds: ahead, ...row }) => ({ ...row, late: Number(ahead) > 100 }));
 		expect(comparable(reset.shipments)).toEqual(comparable(seeded.shipments));
 		expect(
