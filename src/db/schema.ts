@@ -524,3 +524,50 @@ export const emailDailyStats = pgView("email_daily_stats", {
 	uniqueClicks: bigint("unique_clicks", { mode: "number" }).notNull(),
 	clicks: bigint("clicks", { mode: "number" }).notNull(),
 }).existing();
+
+/** The recoveries an operator starts from the admin API (src/admin/recovery). */
+export const adminRunKinds = ["stripe_backfill", "clerk_reconcile"] as const;
+export type AdminRunKind = (typeof adminRunKinds)[number];
+
+/** `running` until its last page is done; `failed` with `last_error` when it cannot go on. */
+export const adminRunStatuses = ["running", "done", "failed"] as const;
+export type AdminRunStatus = (typeof adminRunStatuses)[number];
+
+/**
+ * One recovery past the providers' retry windows and its progress, page by page (src/admin/recovery):
+ * a Stripe backfill (its events fed through the webhook pipeline: `applied`, `duplicates` and `failed`
+ * count ledger outcomes) or a Clerk reconcile (each user applied as a snapshot: `created`, `updated`,
+ * `current`). `cursor` is where the next page starts (Stripe's last event id, Clerk's offset); `pages`
+ * how many were done, which also tells a page's job from its duplicate. The queue jobs carry the work;
+ * this row is what the operator reads.
+ */
+export const adminRuns = pgTable(
+	"admin_runs",
+	{
+		id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+		kind: text("kind").$type<AdminRunKind>().notNull(),
+		status: text("status").$type<AdminRunStatus>().notNull().default("running"),
+		/** What the operator asked (Stripe: `since`, unix seconds, and the event types listed). */
+		params: jsonb("params").$type<Record<string, unknown>>().notNull().default({}),
+		cursor: text("cursor"),
+		pages: integer("pages").notNull().default(0),
+		/** Items the provider listed (events, users). */
+		seen: integer("seen").notNull().default(0),
+		applied: integer("applied").notNull().default(0),
+		duplicates: integer("duplicates").notNull().default(0),
+		failed: integer("failed").notNull().default(0),
+		created: integer("created").notNull().default(0),
+		updated: integer("updated").notNull().default(0),
+		current: integer("current").notNull().default(0),
+		/** Why it failed, or the last transient error it is retrying after (no secrets, no personal data). */
+		lastError: text("last_error"),
+		startedAt: instant("started_at").notNull().defaultNow(),
+		finishedAt: instant("finished_at"),
+	},
+	(table) => [
+		index("admin_runs_started_at_idx").on(table.startedAt),
+		check("admin_runs_kind_check", sql.raw(`kind in (${adminRunKinds.map((s) => `'${s}'`).join(", ")})`)),
+		check("admin_runs_status_check", sql.raw(`status in (${adminRunStatuses.map((s) => `'${s}'`).join(", ")})`)),
+	],
+);
+export type AdminRun = typeof adminRuns.$inferSelect;
