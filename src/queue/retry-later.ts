@@ -14,15 +14,13 @@
 import { and, eq, or, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { webhookEvents } from "../db/schema";
+import { dueLeewaySeconds } from "../ledger";
 import { describeError } from "../log";
 import { eventKeys, type VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
 import { backoffSeconds, MAX_DELAY_SECONDS } from "./backoff";
 import type { RetryLaterJob } from "./jobs";
 import { type QueueMessage, queuedLine } from "./message";
-
-/** A deferred event is run when its next attempt is at most this close (s): the ledger's own margin (src/ledger.ts). */
-export const DUE_MARGIN_SECONDS = 5;
 
 export interface RetryLaterItem {
 	message: QueueMessage;
@@ -63,9 +61,7 @@ export async function dueRetries(items: RetryLaterItem[], env: Env, started: num
 				eventId: webhookEvents.eventId,
 				eventType: webhookEvents.eventType,
 				status: webhookEvents.status,
-				dueInSeconds: sql<
-					number | null
-				>`ceil(extract(epoch from ${webhookEvents.nextAttemptAt} - clock_timestamp()))::integer`,
+				dueInSeconds: sql<number | null>`ceil(extract(epoch from ${webhookEvents.nextAttemptAt} - now()))::integer`,
 				// payload::text in SQL: drizzle parses jsonb, and a top-level string would not survive the round trip
 				body: sql<string>`coalesce(${webhookEvents.rawBody}, ${webhookEvents.payload}::text)`,
 			})
@@ -129,7 +125,7 @@ async function plan(
 		message.ack();
 		return undefined;
 	}
-	if (row.dueInSeconds !== null && row.dueInSeconds > DUE_MARGIN_SECONDS) {
+	if (row.dueInSeconds !== null && row.dueInSeconds > dueLeewaySeconds) {
 		const delaySeconds = Math.min(MAX_DELAY_SECONDS, row.dueInSeconds);
 		line("info", { outcome: "not_due", delay_seconds: delaySeconds });
 		message.retry({ delaySeconds });

@@ -4,22 +4,30 @@
  * delivery given, in one `db.batch` (one transaction, one round trip): a live request (one delivery,
  * one or many events) and a batch of queued jobs alike. The trust boundary is behind us: the bodies
  * here were verified. Deterministic failures are recorded `failed` (replayable); a transient one is
- * returned for the caller to queue or answer 503, with nothing written.
+ * returned for the caller to queue or answer 503, with nothing written. Once the transaction
+ * committed, the jobs it calls for are enqueued (a `retry-later` for each event recorded `deferred`,
+ * the interpretation's `followUps` of each new applied event): an enqueue that fails loses nothing,
+ * since each job stands for a committed row that the cron sweep (queue/sweep.ts) finds again.
  */
 import { database } from "../db/client";
 import { isTransient, refusalReason } from "../db/errors";
 import type { WebhookEventStatus } from "../db/schema";
 import { type LedgerEntry, type Recorded, recordEvent, recordedByThisTransaction } from "../ledger";
-import { describeError, type LogLevel } from "../log";
+import { describeError, type LogLevel, log } from "../log";
 import { eraseIfSubjectDeleted } from "../privacy";
+import { MAX_DELAY_SECONDS } from "../queue/backoff";
+import { type DelayedJob, enqueueJobs } from "../queue/enqueue";
 import { sha256Hex } from "../signatures/bytes";
 import { claimed } from "../validation";
 import { isNonceReplay, recordNonce } from "./nonces";
 import type { Alert, Change, Interpretation, Verified, WebhookProvider } from "./provider";
 import { isStorableText, ledgerBody, toStorableText } from "./storable";
 
-/** How one event of a delivery ended. */
-export type EventOutcome = "applied" | "stale" | "unmatched" | "duplicate" | "ignored" | "failed";
+/**
+ * How one event of a delivery ended. `deferred`: about a row that does not exist yet, recorded to run
+ * again later (a `retry-later` job is enqueued).
+ */
+export type EventOutcome = "applied" | "stale" | "deferred" | "unmatched" | "duplicate" | "ignored" | "failed";
 
 /** A verified delivery, as received or as a queued job carries it. */
 export interface VerifiedDelivery {
@@ -38,6 +46,8 @@ export interface EventResult {
 	outcome: EventOutcome;
 	level: LogLevel;
 	fields: Record<string, unknown>;
+	/** The jobs it calls for once committed (enqueued by applyDeliveries before it returns). */
+	jobs?: DelayedJob[];
 }
 
 export type Applied =
@@ -80,6 +90,33 @@ interface Prepared extends ReadEvent {
  * results (in the order the provider read them). Never throws.
  */
 export async function applyDeliveries(deliveries: VerifiedDelivery[], env: Env): Promise<Applied[]> {
+	const applied = await applyInOneTransaction(deliveries, env);
+	await enqueueFollowUps(applied, env);
+	return applied;
+}
+
+/**
+ * Enqueues the jobs the committed events call for (each with its own delay). Never throws: a failure
+ * is one log line, and the cron sweep enqueues the jobs of the rows they stand for.
+ */
+async function enqueueFollowUps(applied: Applied[], env: Env): Promise<void> {
+	const jobs = applied.flatMap((a) => (a.ok ? a.events.flatMap((event) => event.jobs ?? []) : []));
+	if (jobs.length === 0) return;
+	const enqueued = await enqueueJobs(env, jobs);
+	if (enqueued.ok) return;
+	const kinds: Record<string, number> = {};
+	for (const { job } of jobs) kinds[job.kind] = (kinds[job.kind] ?? 0) + 1;
+	log("warn", "follow_up_jobs", {
+		outcome: "not_enqueued",
+		reason: "enqueue_failed",
+		detail: enqueued.reason,
+		recovery: "cron sweep",
+		jobs: kinds,
+		...(enqueued.error ? describeError(enqueued.error) : {}),
+	});
+}
+
+async function applyInOneTransaction(deliveries: VerifiedDelivery[], env: Env): Promise<Applied[]> {
 	const db = database(env.DATABASE_URL);
 	let prepared: Prepared[];
 	try {
@@ -157,21 +194,26 @@ async function readEvents(deliveries: VerifiedDelivery[]): Promise<ReadEvent[]> 
 		};
 		for (const [n, meaning] of meanings.entries()) {
 			const eventText = many ? JSON.stringify(eventPayload(payload, n)) : text;
-			const eventId = (await ledgerKey(meaning.eventId)) ?? `sha256:${await bodyDigest()}${many ? `:${n}` : ""}`;
+			const providerKey = await ledgerKey(meaning.eventId);
+			const eventId = providerKey ?? `sha256:${await bodyDigest()}${many ? `:${n}` : ""}`;
 			// cut first, then clean: a cut may split a surrogate pair
 			const eventType = toStorableText(meaning.eventType.slice(0, MAX_KEY_LENGTH));
 			const key = `${provider.name}\u0000${eventId}`;
 			const repeat = seen.has(key);
 			seen.add(key);
 			const eventJson = many ? eventPayload(payload, n) : payload;
+			const defer = meaning.kind === "apply" && meaning.whenUnmatched === "defer";
+			const body = ledgerBody(eventText, eventJson);
 			const entry: LedgerEntry = {
 				provider: provider.name,
 				eventId,
 				eventType,
 				status: ledgerStatus[meaning.kind],
 				target: meaning.kind === "apply" ? meaning.target : undefined,
-				defer: meaning.kind === "apply" && meaning.whenUnmatched === "defer",
-				body: ledgerBody(eventText, eventJson),
+				defer,
+				// a deferred event runs again from its stored body: keyed by the digest of its text, it keeps
+				// the text verbatim (jsonb would re-serialise it, and the retry would key another event)
+				body: defer && providerKey === undefined && body.rawBody === null ? { ...body, rawBody: eventText } : body,
 				lastError: meaning.kind === "fail" ? meaning.reason : undefined,
 				subjectUserId: meaning.subjectUserId,
 			};
@@ -235,9 +277,27 @@ function resultOf(p: Prepared, rows: unknown[][]): EventResult {
 			const level = (usual: LogLevel): LogLevel =>
 				alert && severity[alert.level] > severity[usual] ? alert.level : usual;
 			const fields = { ...attemptField, ...alert?.fields };
-			if (recorded[0]?.status === "unmatched") return { ...base, outcome: "unmatched", level: level("warn"), fields };
+			const { status, nextAttemptAt } = recorded[0] as Recorded;
+			if (status === "deferred") {
+				const retryIn = secondsUntil(nextAttemptAt);
+				const job = { kind: "retry-later" as const, provider: entry.provider, eventId: entry.eventId };
+				return {
+					...base,
+					outcome: "deferred",
+					level: level("info"),
+					fields: { ...fields, retry_in_seconds: retryIn },
+					jobs: [{ job, delaySeconds: retryIn }],
+				};
+			}
+			if (status === "unmatched") {
+				// a deferred event's last attempt: its row never appeared, a person must look
+				if (meaning.whenUnmatched === "defer")
+					return { ...base, outcome: "unmatched", level: "error", fields: { alert: "tracking_unmatched", ...fields } };
+				return { ...base, outcome: "unmatched", level: level("warn"), fields };
+			}
 			const outcome = changed.some((r) => Array.isArray(r) && r.length > 0) ? "applied" : "stale";
-			return { ...base, outcome, level: level("info"), fields };
+			const jobs = (meaning.followUps?.(changed as unknown[][]) ?? []).map((job) => ({ job, delaySeconds: 0 }));
+			return { ...base, outcome, level: level("info"), fields, ...(jobs.length > 0 ? { jobs } : {}) };
 		}
 		case "ignore":
 			return {
@@ -249,6 +309,12 @@ function resultOf(p: Prepared, rows: unknown[][]): EventResult {
 		case "fail":
 			return { ...base, outcome: "failed", level: "error", fields: { ...attemptField, reason: meaning.reason } };
 	}
+}
+
+/** Whole seconds from now until `at` (a deferred event's next attempt), within what a queue delay takes. */
+function secondsUntil(at: Date | string | null): number {
+	const ms = at === null ? 0 : new Date(at).getTime() - Date.now();
+	return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((Number.isFinite(ms) ? ms : 0) / 1000)));
 }
 
 /**
