@@ -7,11 +7,14 @@
  *   applies. A retry-later job's event is first looked up in the ledger (queue/retry-later.ts: one
  *   select for the batch): one no longer deferred is done, one not due yet waits longer.
  * - `notify` jobs send their outbox rows (queue/notify.ts), one after the other.
+ * - `stripe-backfill` and `clerk-reconcile` jobs each run one page of a recovery an operator started
+ *   (admin/recovery/consume.ts), one after the other.
  * Each message is settled explicitly: acked once applied (or recorded failed, or deferred again, or a
  * duplicate, or a replayed nonce), or when it can never be read; retried with backoff while the
  * database is unavailable, never acked then. After its last retry Queues moves it to the dead-letter
  * queue (queue/dead-letters.ts).
  */
+import { consumeRecoveries, type RecoveryItem } from "../admin/recovery/consume";
 import { describeError } from "../log";
 import { type Applied, applyDeliveries, type VerifiedDelivery } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
@@ -35,12 +38,14 @@ export async function consumeJobs(messages: QueueMessage[], env: Env): Promise<v
 	const toApply: ToApply[] = [];
 	const retries: RetryLaterItem[] = [];
 	const notifications: { message: QueueMessage; job: NotifyJob }[] = [];
+	const recoveries: RecoveryItem[] = [];
 	for (const message of messages) {
 		const read = readJob(message.body, env);
 		if (!read.ok) dropUnreadable(message, JOBS_QUEUE, read);
 		else if ("delivery" in read) toApply.push({ message, job: read.job, delivery: read.delivery });
 		else if ("provider" in read) retries.push({ message, job: read.job, provider: read.provider });
-		else notifications.push({ message, job: read.job });
+		else if (read.job.kind === "notify") notifications.push({ message, job: read.job });
+		else recoveries.push({ message, job: read.job });
 	}
 	toApply.push(...(await dueRetries(retries, env, started)));
 	if (toApply.length > 0) {
@@ -51,6 +56,7 @@ export async function consumeJobs(messages: QueueMessage[], env: Env): Promise<v
 		for (const [i, { message, job }] of toApply.entries()) settle(message, job, applied[i] as Applied, started);
 	}
 	await consumeNotifications(notifications, env);
+	await consumeRecoveries(recoveries, env);
 }
 
 function settle(message: QueueMessage, job: ApplyJob | RetryLaterJob, applied: Applied, started: number): void {

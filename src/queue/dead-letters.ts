@@ -9,8 +9,10 @@
  * after the last of those retries Queues deletes it, so that attempt raises the alert unrecorded.
  * A dead `retry-later` or `notify` job was only a wake-up call for a row (a deferred event, a pending
  * notification): it is logged and acked, the row stays as it is, and the cron sweep (queue/sweep.ts)
- * enqueues a new job for it once it is overdue.
+ * enqueues a new job for it once it is overdue. A dead recovery job (a page of a Stripe backfill or a
+ * Clerk reconcile) ends its run `failed` (admin/recovery/consume.ts).
  */
+import { type RecoveryItem, recoveriesGaveUp } from "../admin/recovery/consume";
 import { describeError, log, logCode } from "../log";
 import { type DeadLetterEvent, type DeadLettersRecorded, recordDeadLetters } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
@@ -27,12 +29,16 @@ export async function consumeDeadLetters(messages: QueueMessage[], env: Env): Pr
 	const started = Date.now();
 	const jobs: { message: QueueMessage; job: ApplyJob; delivery: Parameters<typeof recordDeadLetters>[0][number] }[] =
 		[];
+	const recoveries: RecoveryItem[] = [];
 	for (const message of messages) {
 		const read = readJob(message.body, env);
 		if (!read.ok) dropUnreadable(message, DEAD_LETTER_QUEUE, read);
 		else if ("delivery" in read) jobs.push({ message, job: read.job, delivery: read.delivery });
+		else if (read.job.kind === "stripe-backfill" || read.job.kind === "clerk-reconcile")
+			recoveries.push({ message, job: read.job });
 		else deadWakeUp(message, read.job);
 	}
+	await recoveriesGaveUp(recoveries, env);
 	if (jobs.length === 0) return;
 	const recorded = await recordDeadLetters(
 		jobs.map((j) => j.delivery),

@@ -5,7 +5,8 @@
  * verified delivery that could not be applied when it arrived (the database was unreachable), with
  * all that is needed to apply it later exactly as if it had just arrived. `retry-later` and `notify`
  * are wake-up calls for rows of the database (a deferred ledger event, a pending notification): the
- * row is the truth, and the cron sweep re-enqueues one whose job was lost.
+ * row is the truth, and the cron sweep re-enqueues one whose job was lost. `stripe-backfill` and
+ * `clerk-reconcile` each carry one page of a recovery an operator started (src/admin/recovery).
  */
 import * as z from "zod/mini";
 
@@ -43,5 +44,33 @@ export const notifyJob = z.object({
 });
 export type NotifyJob = z.infer<typeof notifyJob>;
 
-export const job = z.discriminatedUnion("kind", [applyJob, retryLaterJob, notifyJob]);
+/**
+ * `stripe-backfill`: the page of Stripe's event list that follows `startingAfter` (from the start
+ * when absent) for the admin run `runId` (src/admin/recovery/stripe-backfill.ts).
+ */
+export const stripeBackfillJob = z.object({
+	kind: z.literal("stripe-backfill"),
+	runId: z.number(),
+	startingAfter: z.optional(z.string()),
+});
+export type StripeBackfillJob = z.infer<typeof stripeBackfillJob>;
+
+/** `clerk-reconcile`: the page of Clerk's users at `offset` for the admin run `runId` (src/admin/recovery/clerk-reconcile.ts). */
+export const clerkReconcileJob = z.object({
+	kind: z.literal("clerk-reconcile"),
+	runId: z.number(),
+	offset: z.number(),
+});
+export type ClerkReconcileJob = z.infer<typeof clerkReconcileJob>;
+
+/** The recoveries' jobs: one page each; the run's row (admin_runs) is the truth. */
+export type RecoveryJob = StripeBackfillJob | ClerkReconcileJob;
+
+export const job = z.discriminatedUnion("kind", [
+	applyJob,
+	retryLaterJob,
+	notifyJob,
+	stripeBackfillJob,
+	clerkReconcileJob,
+]);
 export type Job = z.infer<typeof job>;

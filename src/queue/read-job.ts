@@ -4,13 +4,14 @@
  * message written by another version of this Worker, or by hand, may not match it) and its provider,
  * if it names one, is found in the registry by name: an `apply` job becomes the verified delivery it
  * was when it arrived; a `retry-later` job names a ledger event of a provider we know; a `notify` job
- * names an outbox row. A message that cannot be read never will be: the consumers log it and ack it.
+ * names an outbox row; a recovery job names an admin run. A message that cannot be read never will
+ * be: the consumers log it and ack it.
  */
 import { providers } from "../providers";
 import { describeIssues } from "../validation";
 import type { VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
-import { type ApplyJob, job, type NotifyJob, type RetryLaterJob } from "./jobs";
+import { type ApplyJob, job, type NotifyJob, type RecoveryJob, type RetryLaterJob } from "./jobs";
 
 const byName = new Map<string, WebhookProvider>(providers.map((provider) => [provider.name, provider]));
 
@@ -21,6 +22,7 @@ export type ReadJob =
 	| { ok: true; job: ApplyJob; delivery: VerifiedDelivery }
 	| { ok: true; job: RetryLaterJob; provider: WebhookProvider }
 	| { ok: true; job: NotifyJob }
+	| { ok: true; job: RecoveryJob }
 	| { ok: false; reason: "invalid_job" | "unknown_provider" | "malformed_json"; detail: string };
 
 const unknownProvider = {
@@ -34,6 +36,7 @@ export function readJob(body: unknown, env: Env): ReadJob {
 	if (!parsed.success) return { ok: false, reason: "invalid_job", detail: describeIssues(parsed.error) };
 	const { data } = parsed;
 	if (data.kind === "notify") return { ok: true, job: data };
+	if (data.kind === "stripe-backfill" || data.kind === "clerk-reconcile") return { ok: true, job: data };
 	const provider = byName.get(data.provider);
 	if (!provider) return unknownProvider;
 	if (data.kind === "retry-later") return { ok: true, job: data, provider };
