@@ -5,15 +5,18 @@
  * tests. The three effects: the shipment row, the order's status, the notification row; duplicates
  * and replays change nothing and never notify twice; a delivery is final; money states stay visible.
  */
+import easypostDelivered from "@fixtures/payloads/easypost/tracker.updated.delivered.json";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { notifications, users } from "../../src/db/schema";
 import { notificationMessage, notifiedParcels } from "../../src/domain/notifications";
 import { carrierKey, notifyJobs, trackingInterpretation } from "../../src/domain/shipments";
+import { carrierRequest, copyOf } from "../support/carriers";
 import { clerkRequest, userDeletedEvent } from "../support/clerk";
 import { namespace } from "../support/converge";
-import { deliver } from "../support/deliver";
-import { withSettings } from "../support/email";
+import { deliver, webhookLine } from "../support/deliver";
+import { anEmailAddress, withSettings } from "../support/email";
+import { recordingQueue } from "../support/queue";
 import { testDb } from "../support/rows";
 import {
 	addShipment,
@@ -180,6 +183,54 @@ describe("the three effects", () => {
 		];
 		expect(meaning.followUps?.([[], [], [], inserted])).toEqual([{ kind: "notify", notificationId: 7 }]);
 		expect(notifyJobs([[], [], [], []])).toEqual([]);
+	});
+});
+
+describe("through the Worker (an EasyPost endpoint)", () => {
+	/** EasyPost's example tracker.updated for parcel `a` of `ns`, with `status`, as event `<ns>evt_<id>`. */
+	function easypost(ns: string, id: string, status: string, statusDetail: string) {
+		const event = copyOf(easypostDelivered);
+		event.id = `${ns}evt_${id}`;
+		event.result.tracking_code = trackingNumber(ns);
+		event.result.status = status;
+		event.result.status_detail = statusDetail;
+		return event;
+	}
+
+	it("an exception's log line alerts at warn with ids and the carrier's code, never the buyer's data", async () => {
+		const s = await shop({ parcels: [{ parcel: "a", carrier: "FedEx" }] });
+		const delivered = await deliver(
+			await carrierRequest("easypost", easypost(s.ns, "1", "return_to_sender", "return")),
+			OPS,
+		);
+		expect(delivered.status).toBe(200);
+		expect(webhookLine(delivered)).toMatchObject({
+			level: "warn",
+			event_type: "package.exception",
+			outcome: "applied",
+			alert: "delivery_exception",
+			order_id: s.orderId,
+			shipment_id: `${s.ns}ship_a`,
+			carrier: "fedex",
+		});
+		expect(delivered.logText).not.toMatch(anEmailAddress);
+		expect(delivered.logText).not.toContain("J DOE");
+		expect(await notificationRows(s.ns)).toMatchObject([{ kind: "delivery_exception", recipient: "ops@shop.example" }]);
+	});
+
+	it("a delivery enqueues one notify job for its notification; its redelivery none", async () => {
+		const s = await shop({ parcels: [{ parcel: "a", carrier: "FedEx" }] });
+		const jobs = recordingQueue();
+		const bindings = { ...OPS, JOBS: jobs } as Env;
+		const body = easypost(s.ns, "1", "delivered", "arrived_at_destination");
+		expect((await deliver(await carrierRequest("easypost", body), bindings)).body).toMatchObject({
+			outcome: "applied",
+		});
+		expect((await deliver(await carrierRequest("easypost", body), bindings)).body).toMatchObject({
+			outcome: "duplicate",
+		});
+		const [notification] = await notificationRows(s.ns);
+		expect(jobs.sent).toEqual([{ kind: "notify", notificationId: notification?.id }]);
 	});
 });
 
