@@ -4,8 +4,9 @@
  * user.created / user.updated / user.deleted, `npm run db:seed` and Stripe events (a payment, a bank
  * debit on its way, a lost dispute; all finding the server through PORT and BRIDGE_PORT), an email
  * bounce for the demo user, then one event of every provider of the registry (src/providers/index.ts)
- * and of the EMAIL_PROVIDER path; the rows are read back through the bridge, and the server is
- * stopped. Prints how long /health took to answer; exits non-zero on any failure.
+ * and of the EMAIL_PROVIDER and SHIPPING_PROVIDER paths, and a parcel's delivery that closes its
+ * order; the rows are read back through the bridge, and the server is stopped. Prints how long
+ * /health took to answer; exits non-zero on any failure.
  */
 import { errorLine, parseCommandLine } from "./cli.ts";
 import { demoUser } from "./db/demo-rows.ts";
@@ -111,6 +112,13 @@ try {
 		const type = Object.keys(fallback?.templates ?? {})[0] ?? "";
 		check((await run(["send", "--", ...path.words, type])) === 0, `send ${path.words.join(" ")} ${type}`);
 	}
+	// the shipping providers' in_transit events were about the seed's first demo parcel: its order is
+	// shipped; a delivery closes it
+	const [shipped] = await sql("select status from orders where id = 'order_shipping_demo_1'");
+	check(shipped?.[0] === "shipped", `order_shipping_demo_1 is shipped (${JSON.stringify(shipped)})`);
+	check((await run(["send", "--", "shipping", "easypost", "delivered"])) === 0, "send shipping easypost delivered");
+	const [closed] = await sql("select status from orders where id = 'order_shipping_demo_1'");
+	check(closed?.[0] === "delivered", `order_shipping_demo_1 is delivered (${JSON.stringify(closed)})`);
 	// every email provider's events were about one demo message, to the demo user
 	const emailProviders = senders.filter((sender) => sender.recipient).map((sender) => sender.name);
 	const messages = await sql("select provider, recipient from email_messages order by provider");
