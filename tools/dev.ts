@@ -187,6 +187,8 @@ wrangler = spawn(
 		String(ports.port),
 		"--env-file",
 		".dev.vars",
+		// GET /__scheduled runs the cron trigger's handler (the sweep) on demand: locally it runs on no schedule
+		"--test-scheduled",
 		...optionalSecrets(),
 		...rest,
 	],
