@@ -4,7 +4,7 @@
  * transaction writes it), and the rows a user would check afterwards (the notification, the
  * email_messages row of what was sent, the ledger row of a deferred event).
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import {
 	emailMessages,
 	emailSuppressions,
@@ -42,11 +42,11 @@ export async function shipmentOf(orderId: string, extra: Partial<typeof shipment
 	return row;
 }
 
-/** An outbox row, `pending` and due now unless told otherwise; returns its id. */
+/** An outbox row, `pending` and due now unless told otherwise (a value may be SQL: `now() - …`); returns its id. */
 export async function pendingNotification(
 	orderId: string,
 	recipient: string | null,
-	extra: Partial<typeof notifications.$inferInsert> = {},
+	extra: { [K in keyof typeof notifications.$inferInsert]?: (typeof notifications.$inferInsert)[K] | SQL } = {},
 ): Promise<number> {
 	const [row] = await testDb()
 		.insert(notifications)
