@@ -6,9 +6,10 @@
  * loads the rows of every retry-later job of a batch, and
  * - a row no longer `deferred` (applied meanwhile, by a redelivery or another job) is done: acked;
  * - a row not due yet (its `next_attempt_at` more than 5 s away) is retried for the time remaining;
- * - a due row becomes the verified delivery it was (its provider from the registry, its body as
- *   stored), to be applied with the batch's other jobs: the ledger records the attempt, applied or
- *   deferred again (apply.ts then enqueues the next retry-later) or, after the last, `unmatched`.
+ * - a due row becomes the verified delivery it was (webhooks/stored-delivery.ts: its provider from the
+ *   registry, its body as stored, checked to read back as this event), to be applied with the batch's
+ *   other jobs: the ledger records the attempt, applied or deferred again (apply.ts then enqueues the
+ *   next retry-later) or, after the last, `unmatched`.
  * Trust boundary: the body was verified when it arrived and has been in our ledger since.
  */
 import { and, eq, or, sql } from "drizzle-orm";
@@ -16,8 +17,9 @@ import { database } from "../db/client";
 import { webhookEvents } from "../db/schema";
 import { dueLeewaySeconds } from "../ledger";
 import { describeError } from "../log";
-import { eventKeys, type VerifiedDelivery } from "../webhooks/apply";
+import type { VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
+import { storedBody, storedDelivery } from "../webhooks/stored-delivery";
 import { backoffSeconds, MAX_DELAY_SECONDS } from "./backoff";
 import type { RetryLaterJob } from "./jobs";
 import { type QueueMessage, queuedLine } from "./message";
@@ -62,8 +64,7 @@ export async function dueRetries(items: RetryLaterItem[], env: Env, started: num
 				eventType: webhookEvents.eventType,
 				status: webhookEvents.status,
 				dueInSeconds: sql<number | null>`ceil(extract(epoch from ${webhookEvents.nextAttemptAt} - now()))::integer`,
-				// payload::text in SQL: drizzle parses jsonb, and a top-level string would not survive the round trip
-				body: sql<string>`coalesce(${webhookEvents.rawBody}, ${webhookEvents.payload}::text)`,
+				body: storedBody,
 			})
 			.from(webhookEvents)
 			.where(
@@ -131,14 +132,12 @@ async function plan(
 		message.retry({ delaySeconds });
 		return undefined;
 	}
-	const delivery = rebuilt(provider, row, env);
-	// The body must read back as this one event (a provider keying an event by the digest of its body
-	// text would not, from a re-serialised payload): else applying it would record another event.
-	const keys = delivery ? await eventKeys(delivery) : [];
-	if (!delivery || keys.length !== 1 || keys[0]?.eventId !== row.eventId) {
-		const reason = delivery
-			? "retry-later: the stored body does not read back as this event; a redelivery by the sender runs it"
-			: "retry-later: the stored body is not JSON; a redelivery by the sender runs it";
+	const rebuilt = await storedDelivery(provider, row, env);
+	if (!rebuilt.ok) {
+		const reason =
+			rebuilt.reason === "not_this_event"
+				? "retry-later: the stored body does not read back as this event; a redelivery by the sender runs it"
+				: "retry-later: the stored body is not JSON; a redelivery by the sender runs it";
 		let recorded = false;
 		try {
 			recorded = (await stopRetrying(env, row, reason)).length > 0;
@@ -157,7 +156,7 @@ async function plan(
 		message.ack();
 		return undefined;
 	}
-	return delivery;
+	return rebuilt.delivery;
 }
 
 /**
@@ -177,23 +176,4 @@ function stopRetrying(env: Env, row: DeferredRow, reason: string) {
 		})
 		.where(and(eq(e.provider, row.provider), eq(e.eventId, row.eventId), eq(e.status, "deferred")))
 		.returning({ status: e.status });
-}
-
-/** The verified delivery a ledger row stands for: its provider, its body, its event id as the delivery id. */
-function rebuilt(provider: WebhookProvider, row: DeferredRow, env: Env): VerifiedDelivery | undefined {
-	let payload: unknown;
-	try {
-		payload = JSON.parse(row.body);
-	} catch {
-		return undefined;
-	}
-	return {
-		provider,
-		env,
-		text: row.body,
-		payload,
-		// what verification established and the ledger keeps: the event's id (the delivery id of providers
-		// that key events by it, e.g. Standard Webhooks' svix-id)
-		verified: { ok: true, deliveryId: row.eventId },
-	};
 }
