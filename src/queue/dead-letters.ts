@@ -14,7 +14,7 @@
  */
 import { type RecoveryItem, recoveriesGaveUp } from "../admin/recovery/consume";
 import { describeError, log, logCode } from "../log";
-import { type DeadLetterEvent, type DeadLettersRecorded, recordDeadLetters } from "../webhooks/apply";
+import { type DeadLetterEvent, type DeadLettersRecorded, ledgerAlerts, recordDeadLetters } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE, maxRetries } from "./config";
 import type { ApplyJob, NotifyJob, RetryLaterJob } from "./jobs";
@@ -83,7 +83,7 @@ function settle(message: QueueMessage, job: ApplyJob, recorded: DeadLettersRecor
 				event_type: event.eventType,
 				event_id: event.eventId,
 				outcome: "dead",
-				alert: "webhook_dead",
+				alert: ledgerAlerts.dead,
 				recorded: false,
 				reason: "database unavailable: the dead letter's retries ran out too; ask the sender to resend the event",
 				...describeError(recorded.transient),
@@ -112,15 +112,27 @@ function eventLine(
 			return line("error", {
 				...about,
 				outcome: "dead",
-				alert: "webhook_dead",
+				alert: ledgerAlerts.dead,
 				recorded: true,
 				reason: deadError,
 				...attempt,
 			});
 		case "refused":
-			return line("error", { ...about, outcome: "dead", alert: "webhook_dead", recorded: false, reason: event.reason });
+			return line("error", {
+				...about,
+				outcome: "dead",
+				alert: ledgerAlerts.dead,
+				recorded: false,
+				reason: event.reason,
+			});
 		case "failed":
-			return line("error", { ...about, outcome: "failed", reason: event.reason, ...attempt });
+			return line("error", {
+				...about,
+				outcome: "failed",
+				alert: ledgerAlerts.failed,
+				reason: event.reason,
+				...attempt,
+			});
 		case "ignored":
 		case "duplicate":
 			return line("info", { ...about, outcome: event.outcome, ...attempt });

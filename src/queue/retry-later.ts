@@ -17,7 +17,7 @@ import { database } from "../db/client";
 import { webhookEvents } from "../db/schema";
 import { dueLeewaySeconds } from "../ledger";
 import { describeError } from "../log";
-import type { VerifiedDelivery } from "../webhooks/apply";
+import { ledgerAlerts, type VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
 import { storedBody, storedDelivery } from "../webhooks/stored-delivery";
 import { backoffSeconds, MAX_DELAY_SECONDS } from "./backoff";
@@ -152,7 +152,8 @@ async function plan(
 			message.retry({ delaySeconds });
 			return undefined;
 		}
-		line("error", { outcome: "failed", reason, recorded, alert: "deferred_event_unreadable" });
+		// recorded: the event moved from deferred to failed (else something else ran it meanwhile)
+		line("error", { outcome: "failed", reason, recorded, ...(recorded ? { alert: ledgerAlerts.failed } : {}) });
 		message.ack();
 		return undefined;
 	}

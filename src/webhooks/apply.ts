@@ -39,6 +39,17 @@ export interface VerifiedDelivery {
 	verified: Verified;
 }
 
+/**
+ * The `alert` of the log line of every transition to `failed`, `unmatched` or `dead` (at level
+ * `error`), stable names for a Workers Logs alert (README, "Alerts"). `deferred` raises none: its last
+ * attempt, `unmatched`, does.
+ */
+export const ledgerAlerts = {
+	failed: "webhook_failed",
+	unmatched: "webhook_unmatched",
+	dead: "webhook_dead",
+} as const;
+
 /** One event's result: what to answer and to log (`fields` joins its log line). */
 export interface EventResult {
 	eventId: string;
@@ -290,10 +301,19 @@ function resultOf(p: Prepared, rows: unknown[][]): EventResult {
 				};
 			}
 			if (status === "unmatched") {
-				// a deferred event's last attempt: its row never appeared, a person must look
-				if (meaning.whenUnmatched === "defer")
-					return { ...base, outcome: "unmatched", level: "error", fields: { alert: "tracking_unmatched", ...fields } };
-				return { ...base, outcome: "unmatched", level: level("warn"), fields };
+				// the row it is about does not exist (a deferred event: never appeared): a person must look.
+				// The event's own alert, if any (a dispute of an unknown charge), stays as `domain_alert`.
+				const { alert: domainAlert, ...others } = fields as Record<string, unknown>;
+				return {
+					...base,
+					outcome: "unmatched",
+					level: "error",
+					fields: {
+						alert: ledgerAlerts.unmatched,
+						...others,
+						...(domainAlert === undefined ? {} : { domain_alert: domainAlert }),
+					},
+				};
 			}
 			const outcome = changed.some((r) => Array.isArray(r) && r.length > 0) ? "applied" : "stale";
 			const jobs = (meaning.followUps?.(changed as unknown[][]) ?? []).map((job) => ({ job, delaySeconds: 0 }));
@@ -307,7 +327,12 @@ function resultOf(p: Prepared, rows: unknown[][]): EventResult {
 				fields: { ...attemptField, ...(meaning.reason ? { reason: meaning.reason } : {}) },
 			};
 		case "fail":
-			return { ...base, outcome: "failed", level: "error", fields: { ...attemptField, reason: meaning.reason } };
+			return {
+				...base,
+				outcome: "failed",
+				level: "error",
+				fields: { alert: ledgerAlerts.failed, ...attemptField, reason: meaning.reason },
+			};
 	}
 }
 
@@ -362,6 +387,7 @@ async function applyAlone(
 						outcome: "failed",
 						level: "error",
 						fields: {
+							alert: ledgerAlerts.failed,
 							reason,
 							...(recorded[0] && recorded[0].attempts > 1 ? { attempt: recorded[0].attempts } : {}),
 							...describeError(error),

@@ -220,7 +220,7 @@ describe("Stripe's dispute statuses", () => {
 		expect(await orderRow(order.id)).toMatchObject({ status: "paid", disputeStatus: "won" });
 	});
 
-	it("a status Stripe does not have: 200, failed, the order untouched, no alert", async () => {
+	it("a status Stripe does not have: 200, failed, the order untouched, no dispute alert (webhook_failed)", async () => {
 		const order = await paidOrder();
 		const event = disputeOf(order, "charge.dispute.updated", "charge_refunded", { created: T + 100 });
 		const delivered = await sendOnce(event);
@@ -229,7 +229,7 @@ describe("Stripe's dispute statuses", () => {
 			{ status: "failed", lastError: expect.stringContaining("status") },
 		]);
 		expect(await orderRow(order.id)).toMatchObject({ status: "paid", disputeStatus: null, stripeDisputeId: null });
-		expect(webhookLine(delivered)).not.toHaveProperty("alert");
+		expect(webhookLine(delivered)).toMatchObject({ level: "error", alert: "webhook_failed" });
 	});
 
 	it("a reason that is no reason code is stored, but left out of the log line", async () => {
@@ -348,9 +348,10 @@ describe("finding the order", () => {
 		expect(delivered.body).toEqual({ received: true, outcome: "unmatched" });
 		expect(await ledgerRows("stripe", event.id)).toMatchObject([{ status: "unmatched" }]);
 		expect(webhookLine(delivered)).toMatchObject({
-			level: "warn",
+			level: "error",
 			outcome: "unmatched",
-			alert: "dispute",
+			alert: "webhook_unmatched",
+			domain_alert: "dispute",
 			dispute_id: disputeId,
 			dispute_status: "needs_response",
 			stripe_dispute_status: "warning_needs_response",

@@ -151,8 +151,8 @@ describe("a payment that does not cover the order", () => {
 		const event = intentEvent("payment_intent.succeeded", nowhere, { amount: 1 });
 		const delivered = await sendOnce(event);
 		expect(delivered.body.outcome).toBe("unmatched");
-		expect(webhookLine(delivered)).toMatchObject({ level: "warn", outcome: "unmatched" });
-		expect(webhookLine(delivered)).not.toHaveProperty("alert");
+		expect(webhookLine(delivered)).toMatchObject({ level: "error", outcome: "unmatched", alert: "webhook_unmatched" });
+		expect(webhookLine(delivered)).not.toHaveProperty("domain_alert");
 		expect(await ledgerRows("stripe", event.id)).toMatchObject([{ status: "unmatched" }]);
 	});
 

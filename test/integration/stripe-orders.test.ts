@@ -96,12 +96,12 @@ describe("payment intents", () => {
 		expect(await orderRow(order.id)).toMatchObject({ status: "paid" });
 	});
 
-	it("an event for no known order: 200, recorded as unmatched, a warning logged", async () => {
+	it("an event for no known order: 200, recorded as unmatched, an alert logged", async () => {
 		const event = succeeded({ id: uniqueId("order_nowhere"), stripePaymentIntentId: uniqueId("pi_nowhere") });
 		const delivered = await send(event);
 		expect(delivered.status).toBe(200);
 		expect(delivered.body.outcome).toBe("unmatched");
-		expect(webhookLine(delivered)).toMatchObject({ level: "warn", outcome: "unmatched" });
+		expect(webhookLine(delivered)).toMatchObject({ level: "error", outcome: "unmatched", alert: "webhook_unmatched" });
 		expect(await ledgerRows("stripe", event.id)).toMatchObject([{ status: "unmatched" }]);
 	});
 });
