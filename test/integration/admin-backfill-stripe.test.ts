@@ -143,6 +143,30 @@ describe("backfill", () => {
 		expect(await run(bindings, id)).toMatchObject({ status: "done", seen: 1, applied: 1, duplicates: 0 });
 	});
 
+	it("an event Stripe lists that cannot be read is recorded failed and counted; its line raises webhook_failed", async () => {
+		const { bindings, queue } = recoveryBindings();
+		const { order, event } = await paidOrderEvent();
+		event.data.object.amount_received = "lots";
+		stripeServing([[event]]);
+
+		const id = await startBackfill(bindings);
+		const [consumed] = await drain(queue, bindings);
+
+		expect(await ledgerRows("stripe", event.id)).toMatchObject([{ status: "failed" }]);
+		expect(await orderStatus(order.id)).toBe("pending");
+		expect(await run(bindings, id)).toMatchObject({ status: "done", seen: 1, applied: 0, failed: 1 });
+		expect(consumed?.logs).toContainEqual(
+			expect.objectContaining({
+				level: "error",
+				message: "webhook",
+				via: "stripe_backfill",
+				event_id: event.id,
+				outcome: "failed",
+				alert: "webhook_failed",
+			}),
+		);
+	});
+
 	it("a job delivered twice records its page once and enqueues the next page once", async () => {
 		const { bindings, queue } = recoveryBindings();
 		const { event } = await paidOrderEvent();

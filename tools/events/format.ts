@@ -47,7 +47,8 @@ export function eventBlock(event: Json): string[] {
 export function replayLine(answer: Json): string {
 	const event = (answer.event ?? {}) as Json;
 	const error = event.last_error ? ` — ${text(event.last_error)}` : "";
-	return `#${text(event.id)} replayed: ${text(answer.outcome)}, now ${text(event.status)} (${text(event.attempts)} attempts)${error}`;
+	const attempts = `${text(event.attempts)} attempt${Number(event.attempts) === 1 ? "" : "s"}`;
+	return `#${text(event.id)} replayed: ${text(answer.outcome)}, now ${text(event.status)} (${attempts})${error}`;
 }
 
 /** A bulk replay's answer: the dry run's count, or what was enqueued. */
