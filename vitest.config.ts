@@ -14,6 +14,7 @@ import { defineConfig } from "vitest/config";
 import { unstable_convertConfigBindingsToStartWorkerBindings, unstable_readConfig } from "wrangler";
 import { chooseTestDatabase } from "./test/setup/test-database.ts";
 import {
+	adminToken,
 	aftershipPreviousSecret,
 	aftershipSecret,
 	clerkPreviousSecret,
@@ -66,6 +67,8 @@ const testBindingNames = [
 	"STRIPE_CONNECT_ACCOUNTS",
 	"NOTIFY_FROM",
 	"OPS_EMAIL",
+	"LEDGER_RETENTION_DAYS",
+	"ADMIN_TOKEN",
 	"RESEND_WEBHOOK_SECRET",
 	"SENDGRID_WEBHOOK_PUBLIC_KEY",
 	"POSTMARK_WEBHOOK_BASIC_AUTH",
@@ -113,6 +116,9 @@ export default defineConfig(async () => {
 									// notifications (RESEND_API_KEY unset: a test that sends gives it; Resend is mocked at fetch)
 									NOTIFY_FROM: "",
 									OPS_EMAIL: "ops@shop.example",
+									LEDGER_RETENTION_DAYS: "30",
+									// the admin API and dashboard (a test of them disabled removes it)
+									ADMIN_TOKEN: adminToken,
 									// the email providers (EMAIL_PROVIDER unset: /api/webhooks/email is resend's)
 									RESEND_WEBHOOK_SECRET: `${resendSecret} ${resendPreviousSecret}`,
 									SENDGRID_WEBHOOK_PUBLIC_KEY: sendgridPublicKey,

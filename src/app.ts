@@ -3,11 +3,14 @@
  * The Hono app: health check and `/api/webhooks/<path>`, routed to provider modules through the
  * registry (src/providers/index.ts); `/api/webhooks/email` serves the provider EMAIL_PROVIDER names.
  * A trailing slash is the same path (dashboards are often filled in with one); other methods than
- * POST on a webhook path get 405 with `Allow: POST`. One onError turns anything unexpected into a
- * generic 500 (details to the logs only).
+ * POST on a webhook path get 405 with `Allow: POST`. The admin API is mounted at `/api/admin`
+ * (admin/api.ts; it exists only when ADMIN_TOKEN is set). One onError turns anything unexpected into
+ * a generic 500 (details to the logs only); a middleware's HTTPException is its own answer.
  */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { adminApi } from "./admin/api";
 import { database } from "./db/client";
 import { describeError, log } from "./log";
 import { chosenProviders, providers } from "./providers";
@@ -69,9 +72,14 @@ app.all("/api/webhooks/*", (c) => {
 	);
 });
 
+// The operator's side: the admin API (JSON, bearer token).
+app.route("/api/admin", adminApi);
+// The dashboard (/admin) is mounted here too.
+
 app.notFound((c) => c.json({ error: "not_found", message: "No such route." }, 404));
 
 app.onError((error, c) => {
+	if (error instanceof HTTPException) return error.getResponse();
 	log("error", "unhandled error", { path: c.req.path, ...describeError(error) });
 	return c.json({ error: "internal_error", message: "Unexpected error; retry later." }, 500);
 });

@@ -110,7 +110,7 @@ export function decodeCursor(text: string): Cursor | undefined {
 }
 
 /** The SQL condition of a filter (undefined: every event). */
-function filterCondition(filter: EventFilter): SQL | undefined {
+export function eventCondition(filter: EventFilter): SQL | undefined {
 	const statuses = filter.status === undefined ? undefined : [filter.status].flat();
 	return and(
 		filter.provider === undefined ? undefined : eq(e.provider, filter.provider),
@@ -143,7 +143,7 @@ export async function listEvents(
 	const rows = await db
 		.select({ ...summaryColumns, position: receivedAtText })
 		.from(e)
-		.where(and(filterCondition(filter), afterCursor(cursor)))
+		.where(and(eventCondition(filter), afterCursor(cursor)))
 		.orderBy(desc(e.receivedAt), desc(e.id))
 		.limit(size + 1);
 	const page = rows.slice(0, size);
@@ -159,7 +159,7 @@ export async function countEvents(db: Database, filter: EventFilter, extra?: SQL
 	const [row] = await db
 		.select({ count: sql<number>`count(*)::int` })
 		.from(e)
-		.where(and(filterCondition(filter), extra));
+		.where(and(eventCondition(filter), extra));
 	return row?.count ?? 0;
 }
 

@@ -5,7 +5,9 @@
  *   (webhooks/apply.ts), all of them in one transaction (one database round trip for the batch), so a
  *   job and a sender's redelivery of the same event meet the same ledger guard and exactly one
  *   applies. A retry-later job's event is first looked up in the ledger (queue/retry-later.ts: one
- *   select for the batch): one no longer deferred is done, one not due yet waits longer.
+ *   select for the batch): one no longer deferred is done, one not due yet waits longer. `replay`
+ *   jobs (an operator's bulk replay) are applied with them the same way (queue/replay.ts), minus the
+ *   waiting: a processed or ignored event is a duplicate, a deferred one is made due.
  * - `notify` jobs send their outbox rows (queue/notify.ts), one after the other.
  * - `stripe-backfill` and `clerk-reconcile` jobs each run one page of a recovery an operator started
  *   (admin/recovery/consume.ts), one after the other.
@@ -19,16 +21,17 @@ import { describeError } from "../log";
 import { type Applied, applyDeliveries, type VerifiedDelivery } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
 import { JOBS_QUEUE, maxRetries } from "./config";
-import type { ApplyJob, NotifyJob, RetryLaterJob } from "./jobs";
+import type { ApplyJob, NotifyJob, ReplayJob, RetryLaterJob } from "./jobs";
 import { dropUnreadable, type QueueMessage, queuedLine } from "./message";
 import { consumeNotifications } from "./notify";
 import { readJob } from "./read-job";
+import { type ReplayItem, replaysToRun } from "./replay";
 import { dueRetries, type RetryLaterItem } from "./retry-later";
 
 /** A job to apply with the batch's others. */
 interface ToApply {
 	message: QueueMessage;
-	job: ApplyJob | RetryLaterJob;
+	job: ApplyJob | RetryLaterJob | ReplayJob;
 	delivery: VerifiedDelivery;
 }
 
@@ -37,17 +40,21 @@ export async function consumeJobs(messages: QueueMessage[], env: Env): Promise<v
 	const started = Date.now();
 	const toApply: ToApply[] = [];
 	const retries: RetryLaterItem[] = [];
+	const replays: ReplayItem[] = [];
 	const notifications: { message: QueueMessage; job: NotifyJob }[] = [];
 	const recoveries: RecoveryItem[] = [];
 	for (const message of messages) {
 		const read = readJob(message.body, env);
 		if (!read.ok) dropUnreadable(message, JOBS_QUEUE, read);
 		else if ("delivery" in read) toApply.push({ message, job: read.job, delivery: read.delivery });
-		else if ("provider" in read) retries.push({ message, job: read.job, provider: read.provider });
-		else if (read.job.kind === "notify") notifications.push({ message, job: read.job });
+		else if ("provider" in read) {
+			if (read.job.kind === "replay") replays.push({ message, job: read.job, provider: read.provider });
+			else retries.push({ message, job: read.job, provider: read.provider });
+		} else if (read.job.kind === "notify") notifications.push({ message, job: read.job });
 		else recoveries.push({ message, job: read.job });
 	}
 	toApply.push(...(await dueRetries(retries, env, started)));
+	toApply.push(...(await replaysToRun(replays, env, started)));
 	if (toApply.length > 0) {
 		const applied = await applyDeliveries(
 			toApply.map((j) => j.delivery),
@@ -59,7 +66,12 @@ export async function consumeJobs(messages: QueueMessage[], env: Env): Promise<v
 	await consumeRecoveries(recoveries, env);
 }
 
-function settle(message: QueueMessage, job: ApplyJob | RetryLaterJob, applied: Applied, started: number): void {
+function settle(
+	message: QueueMessage,
+	job: ApplyJob | RetryLaterJob | ReplayJob,
+	applied: Applied,
+	started: number,
+): void {
 	const line = (level: Parameters<typeof queuedLine>[0], fields: Record<string, unknown>) =>
 		queuedLine(level, "queue", job, message, started, fields);
 	const jobEventId = job.kind === "apply" ? (job.deliveryId ?? null) : job.eventId;

@@ -17,7 +17,7 @@ import { describeError, log, logCode } from "../log";
 import { type DeadLetterEvent, type DeadLettersRecorded, ledgerAlerts, recordDeadLetters } from "../webhooks/apply";
 import { backoffSeconds } from "./backoff";
 import { DEAD_LETTER_QUEUE, JOBS_QUEUE, maxRetries } from "./config";
-import type { ApplyJob, NotifyJob, RetryLaterJob } from "./jobs";
+import type { ApplyJob, NotifyJob, ReplayJob, RetryLaterJob } from "./jobs";
 import { dropUnreadable, type QueueMessage, queuedLine } from "./message";
 import { readJob } from "./read-job";
 
@@ -48,8 +48,11 @@ export async function consumeDeadLetters(messages: QueueMessage[], env: Env): Pr
 	for (const [i, { message, job }] of jobs.entries()) settle(message, job, recorded[i] as DeadLettersRecorded, started);
 }
 
-/** A dead `retry-later` or `notify` job: its row is the truth and the sweep wakes it again. */
-function deadWakeUp(message: QueueMessage, job: RetryLaterJob | NotifyJob): void {
+/**
+ * A dead `retry-later` or `notify` job: its row is the truth and the sweep wakes it again. A dead
+ * `replay` job leaves its event as it was: the operator replays it again.
+ */
+function deadWakeUp(message: QueueMessage, job: RetryLaterJob | ReplayJob | NotifyJob): void {
 	log("warn", "job", {
 		queue: DEAD_LETTER_QUEUE,
 		job: job.kind,
@@ -58,7 +61,7 @@ function deadWakeUp(message: QueueMessage, job: RetryLaterJob | NotifyJob): void
 			: { provider: job.provider, event_id: logCode("id", job.eventId) }),
 		outcome: "dropped",
 		reason: "retries_exhausted",
-		recovery: "cron sweep",
+		recovery: job.kind === "replay" ? "replay again" : "cron sweep",
 		message_id: message.id,
 		queue_attempt: message.attempts,
 	});

@@ -5,7 +5,8 @@
  * verified delivery that could not be applied when it arrived (the database was unreachable), with
  * all that is needed to apply it later exactly as if it had just arrived. `retry-later` and `notify`
  * are wake-up calls for rows of the database (a deferred ledger event, a pending notification): the
- * row is the truth, and the cron sweep re-enqueues one whose job was lost. `stripe-backfill` and
+ * row is the truth, and the cron sweep re-enqueues one whose job was lost. `replay` runs a ledger
+ * event again from its stored payload (an operator's bulk replay). `stripe-backfill` and
  * `clerk-reconcile` each carry one page of a recovery an operator started (src/admin/recovery).
  */
 import * as z from "zod/mini";
@@ -36,6 +37,18 @@ export const retryLaterJob = z.object({
 	eventId: z.string(),
 });
 export type RetryLaterJob = z.infer<typeof retryLaterJob>;
+
+/**
+ * `replay`: an operator's bulk replay of the ledger event (`provider`, `eventId`), run again from its
+ * stored payload (src/admin/replay.ts, src/queue/replay.ts): a `processed` or `ignored` one is a
+ * duplicate, a `deferred` one is made due first.
+ */
+export const replayJob = z.object({
+	kind: z.literal("replay"),
+	provider: z.string(),
+	eventId: z.string(),
+});
+export type ReplayJob = z.infer<typeof replayJob>;
 
 /** `notify`: send the `notifications` outbox row `notificationId` (src/domain/notifications.ts). */
 export const notifyJob = z.object({
@@ -69,6 +82,7 @@ export type RecoveryJob = StripeBackfillJob | ClerkReconcileJob;
 export const job = z.discriminatedUnion("kind", [
 	applyJob,
 	retryLaterJob,
+	replayJob,
 	notifyJob,
 	stripeBackfillJob,
 	clerkReconcileJob,

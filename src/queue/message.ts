@@ -5,7 +5,7 @@
  * cannot be read, and the fields every line about a queued delivery carries.
  */
 import { type LogLevel, log, logCode } from "../log";
-import type { ApplyJob, RetryLaterJob } from "./jobs";
+import type { ApplyJob, ReplayJob, RetryLaterJob } from "./jobs";
 import type { ReadJob } from "./read-job";
 
 /** A message of the batch, as the consumers use it. */
@@ -51,13 +51,13 @@ export function dropUnreadable(
 
 /**
  * Writes one `webhook` line about a queued delivery: receive.ts's fields, with `via` and
- * `queue_attempt`, without `status`. A `retry-later` job (a deferred event run again) says so in `job`;
- * it has no request of its own.
+ * `queue_attempt`, without `status`. A `retry-later` job (a deferred event run again) or a `replay` job
+ * (an operator's bulk replay) says so in `job`; it has no request of its own.
  */
 export function queuedLine(
 	level: LogLevel,
 	via: "queue" | "dead_letters",
-	job: ApplyJob | RetryLaterJob,
+	job: ApplyJob | RetryLaterJob | ReplayJob,
 	message: QueueMessage,
 	started: number,
 	fields: Record<string, unknown>,
@@ -67,7 +67,7 @@ export function queuedLine(
 		provider: job.provider,
 		...fields,
 		via,
-		...(job.kind === "retry-later" ? { job: job.kind } : {}),
+		...(job.kind === "apply" ? {} : { job: job.kind }),
 		queue_attempt: message.attempts,
 		...(job.kind === "apply" ? { queued_ms: now - job.receivedAt } : {}),
 		duration_ms: now - started,

@@ -3,15 +3,15 @@
  * A queue message back into what it stands for. The body is validated with the `job` schema (a
  * message written by another version of this Worker, or by hand, may not match it) and its provider,
  * if it names one, is found in the registry by name: an `apply` job becomes the verified delivery it
- * was when it arrived; a `retry-later` job names a ledger event of a provider we know; a `notify` job
- * names an outbox row; a recovery job names an admin run. A message that cannot be read never will
- * be: the consumers log it and ack it.
+ * was when it arrived; a `retry-later` or `replay` job names a ledger event of a provider we know; a
+ * `notify` job names an outbox row; a recovery job names an admin run. A message that cannot be read
+ * never will be: the consumers log it and ack it.
  */
 import { providers } from "../providers";
 import { describeIssues } from "../validation";
 import type { VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
-import { type ApplyJob, job, type NotifyJob, type RecoveryJob, type RetryLaterJob } from "./jobs";
+import { type ApplyJob, job, type NotifyJob, type RecoveryJob, type ReplayJob, type RetryLaterJob } from "./jobs";
 
 const byName = new Map<string, WebhookProvider>(providers.map((provider) => [provider.name, provider]));
 
@@ -21,6 +21,7 @@ export const providerNamed = (name: string): WebhookProvider | undefined => byNa
 export type ReadJob =
 	| { ok: true; job: ApplyJob; delivery: VerifiedDelivery }
 	| { ok: true; job: RetryLaterJob; provider: WebhookProvider }
+	| { ok: true; job: ReplayJob; provider: WebhookProvider }
 	| { ok: true; job: NotifyJob }
 	| { ok: true; job: RecoveryJob }
 	| { ok: false; reason: "invalid_job" | "unknown_provider" | "malformed_json"; detail: string };
@@ -40,6 +41,7 @@ export function readJob(body: unknown, env: Env): ReadJob {
 	const provider = byName.get(data.provider);
 	if (!provider) return unknownProvider;
 	if (data.kind === "retry-later") return { ok: true, job: data, provider };
+	if (data.kind === "replay") return { ok: true, job: data, provider };
 	let payload: unknown;
 	try {
 		payload = JSON.parse(data.body);

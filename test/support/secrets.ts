@@ -40,3 +40,6 @@ export const aftershipPreviousSecret = "0f9e8d7c6b5a49382716a5b4c3d2e1f0";
 /** Shippo: the secret tokens of its webhook URL (`?token=…`; SHIPPO_WEBHOOK_TOKEN holds both). */
 export const shippoToken = "shippo-test-token-5f2a9c7e1b3d4f6a8c0e2b4d6f8a0c1e";
 export const shippoPreviousToken = "shippo-old-token-0000";
+
+/** The admin token (ADMIN_TOKEN): `Authorization: Bearer …` for the admin API, the dashboard's login. */
+export const adminToken = "admin-test-token_5f0c2a9e7b1d4c3a8e6f";
