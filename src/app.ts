@@ -4,13 +4,15 @@
  * registry (src/providers/index.ts); `/api/webhooks/email` serves the provider EMAIL_PROVIDER names.
  * A trailing slash is the same path (dashboards are often filled in with one); other methods than
  * POST on a webhook path get 405 with `Allow: POST`. The admin API is mounted at `/api/admin`
- * (admin/api.ts; it exists only when ADMIN_TOKEN is set). One onError turns anything unexpected into
- * a generic 500 (details to the logs only); a middleware's HTTPException is its own answer.
+ * (admin/api.ts) and the operator's dashboard at `/admin` (admin/dashboard); both exist only when
+ * ADMIN_TOKEN is set. One onError turns anything unexpected into a generic 500 (details to the logs
+ * only); a middleware's HTTPException is its own answer.
  */
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { adminApi } from "./admin/api";
+import { dashboard } from "./admin/dashboard";
 import { database } from "./db/client";
 import { describeError, log } from "./log";
 import { chosenProviders, providers } from "./providers";
@@ -74,7 +76,8 @@ app.all("/api/webhooks/*", (c) => {
 
 // The operator's side: the admin API (JSON, bearer token).
 app.route("/api/admin", adminApi);
-// The dashboard (/admin) is mounted here too.
+// The dashboard (HTML pages, a cookie): its own secure headers, CSRF check and error pages.
+app.route("/admin", dashboard);
 
 app.notFound((c) => c.json({ error: "not_found", message: "No such route." }, 404));
 
