@@ -1,10 +1,11 @@
 /**
- * `npm test`: two projects.
+ * `npm test`: three projects.
  * - `worker`: the Worker's tests, inside workerd (@cloudflare/vitest-plugin), against a real Postgres
  *   reached through the local bridge exactly as the Worker reaches Neon in production. The bridge
  *   port is chosen here so that the Worker's DATABASE_URL binding can name it;
  *   test/setup/database.ts starts the database and the bridge.
  * - `tools`: the Node-side tooling (dev server, CLIs, local database), in Node.
+ * - `browser`: the dashboard in Debian's chromium (playwright-core), against `npm run dev`, in Node.
  * The database is embedded PGlite unless TEST_DATABASE_URL names a local PostgreSQL server
  * (test/setup/test-database.ts); DATABASE_URL is never read.
  */
@@ -160,6 +161,18 @@ export default defineConfig(async () => {
 						// spawned tools and an embedded PGlite start slowly on a loaded 2-core machine (7–17 s seen)
 						testTimeout: 30_000,
 						hookTimeout: 60_000,
+					},
+				},
+				{
+					extends: true as const,
+					// test/browser/dashboard.test.ts: chromium against `npm run dev` (wrangler, workerd, PGlite), started
+					// once for the file; a page waits for the queue's consumer once (a bulk replay).
+					test: {
+						name: "browser",
+						environment: "node",
+						include: ["test/browser/**/*.test.ts"],
+						testTimeout: 60_000,
+						hookTimeout: 180_000,
 					},
 				},
 			],
