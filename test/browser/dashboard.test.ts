@@ -133,11 +133,13 @@ async function shot(name: string) {
 	await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 }
 
+// Checked as the file loads: without a browser the file fails (never skips), and starts nothing.
+if (!existsSync(chromiumPath))
+	throw new Error(
+		`The dashboard's browser test needs Debian's chromium at ${chromiumPath}: apt-get install chromium (as root; .ci/run does it), or set CHROMIUM_PATH`,
+	);
+
 beforeAll(async () => {
-	if (!existsSync(chromiumPath))
-		throw new Error(
-			`The dashboard's browser test needs Debian's chromium at ${chromiumPath}: apt-get install chromium (as root; .ci/run does it), or set CHROMIUM_PATH`,
-		);
 	mkdirSync(screenshots, { recursive: true });
 	dataDir = mkdtempSync(join(tmpdir(), "dashboard-browser-"));
 	ports = { port: await freePort(), bridgePort: await freePort(), pglitePort: await freePort() };
