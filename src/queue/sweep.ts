@@ -6,6 +6,9 @@
  * event whose next attempt is more than a minute overdue, and a `notify` job for each `pending`
  * notification more than a minute overdue that no job holds. A duplicate job is harmless: the ledger
  * runs a deferred event once per due attempt, and a notification is claimed by one job at a time.
+ * Then it applies the ledger's retention (queue/retention.ts): the payloads of processed and ignored
+ * events older than LEDGER_RETENTION_DAYS are erased, a bounded number per run, with a log line of
+ * the count.
  * Trust boundary: reads our own tables only; logs counts only.
  */
 import { and, asc, eq, isNull, lt, or, sql } from "drizzle-orm";
@@ -13,6 +16,7 @@ import { database } from "../db/client";
 import { notifications, webhookEvents } from "../db/schema";
 import { describeError, type LogLevel, log } from "../log";
 import { type DelayedJob, enqueueJobs } from "./enqueue";
+import { eraseExpiredPayloads, retentionDays } from "./retention";
 
 /** At most this many rows of each kind per run (s): a backlog is worked off over a few runs. */
 export const SWEEP_LIMIT = 500;
@@ -24,8 +28,49 @@ export interface Swept {
 	notifications: number;
 }
 
+/**
+ * The cron trigger's work: the overdue rows' jobs (`sweepOverdue`), then the retention
+ * (`applyRetention`), each with its own log line; neither stops the other. Never throws.
+ */
+export async function sweep(env: Env): Promise<{ overdue: Swept | undefined; erased: number | undefined }> {
+	const overdue = await sweepOverdue(env);
+	const erased = await applyRetention(env);
+	return { overdue, erased };
+}
+
+/**
+ * Erases the payloads retention allows (queue/retention.ts); one `retention` log line with the count.
+ * Never throws; undefined when the database could not do it (the next run tries again).
+ */
+export async function applyRetention(env: Env): Promise<number | undefined> {
+	const started = Date.now();
+	const { days, invalid } = retentionDays(env);
+	const setting = {
+		retention_days: days,
+		...(invalid ? { reason: "LEDGER_RETENTION_DAYS is not a whole number of days from 1: the default is used" } : {}),
+	};
+	try {
+		const erased = await eraseExpiredPayloads(env, days);
+		log(invalid ? "warn" : "info", "retention", {
+			outcome: "erased",
+			erased,
+			...setting,
+			duration_ms: Date.now() - started,
+		});
+		return erased;
+	} catch (error) {
+		log("error", "retention", {
+			outcome: "database_unavailable",
+			...setting,
+			...describeError(error),
+			duration_ms: Date.now() - started,
+		});
+		return undefined;
+	}
+}
+
 /** Finds overdue rows and enqueues their jobs; one log line. Never throws; undefined when the database could not be read. */
-export async function sweep(env: Env): Promise<Swept | undefined> {
+export async function sweepOverdue(env: Env): Promise<Swept | undefined> {
 	const started = Date.now();
 	const db = database(env.DATABASE_URL);
 	const overdue = sql`now() - make_interval(secs => ${OVERDUE_SECONDS})`;
