@@ -7,7 +7,7 @@
  * (the dashboard's forms, which a cookie does authenticate, have their own protection).
  * - `GET /events` (provider, type, status, since, until, cursor, limit), `GET /events/:id`;
  * - `POST /events/:id/replay`, `POST /events/replay` (bulk, by the same filter; `dry_run`, `limit`);
- * - `GET /stats?window_hours=24`;
+ * - `GET /stats?window_hours=24` (the clock hours up to the current one; `at`: up to the hour holding it);
  * - the recoveries' routes (admin/recovery/routes.ts: Stripe backfill, Clerk reconcile, their runs).
  * Trust boundary: past adminBearer the caller is the operator; payloads are shown as stored (an
  * erased one as its skeleton); an error answer names the field at fault, never a stored value.
@@ -21,7 +21,7 @@ import { isTransient } from "../db/errors";
 import { describeError, log } from "../log";
 import { describeIssues } from "../validation";
 import { adminBearer, adminOnly } from "./auth";
-import { type QueryValues, type Read, readCount, readEventListQuery, readFilter } from "./event-query";
+import { type QueryValues, type Read, readCount, readEventListQuery, readFilter, readInstant } from "./event-query";
 import { type EventDetail, type EventSummary, getEvent, listEvents, MAX_WINDOW_HOURS, stats } from "./ledger-queries";
 import { recoveryRoutes } from "./recovery/routes";
 import { MAX_BULK_REPLAY, type ReplayRefusal, refusalMessages, replayEvent, replayMany } from "./replay";
@@ -160,7 +160,10 @@ adminApi.post("/events/replay", async (c) => {
 adminApi.get("/stats", async (c) => {
 	const hours = readCount("window_hours", c.req.query("window_hours"), 24, MAX_WINDOW_HOURS);
 	if (!hours.ok) return c.json(invalid(hours), 400);
-	const s = await stats(database(c.env.DATABASE_URL), hours.value);
+	const atText = c.req.query("at")?.trim();
+	const at = atText ? readInstant("at", atText) : undefined;
+	if (at && !at.ok) return c.json(invalid(at), 400);
+	const s = await stats(database(c.env.DATABASE_URL), hours.value, at?.value);
 	return c.json({
 		window_hours: s.windowHours,
 		since: s.since,

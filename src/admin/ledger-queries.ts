@@ -191,7 +191,7 @@ export interface Percentiles {
 /** The ledger over a window of whole hours, for the stats endpoint and the dashboard's chart. */
 export interface LedgerStats {
 	windowHours: number;
-	/** The start of the window (the first hour's start) and the time the stats were taken. */
+	/** The window: from the first hour's start to the last hour's end (excluded). */
 	since: Date;
 	until: Date;
 	/** Events received in the window per provider and status (only the pairs that occur). */
@@ -225,14 +225,16 @@ const zeroCounts = (): Record<WebhookEventStatus, number> =>
 const HOUR_MS = 3_600_000;
 
 /**
- * The stats of the last `windowHours` clock hours (1…MAX_WINDOW_HOURS), the current one included, as
- * of `now`. One database round trip (four queries in one batch).
+ * The stats of the `windowHours` clock hours (1…MAX_WINDOW_HOURS, UTC) that end with the hour holding
+ * `at` (by default now: the current hour, partial, is the last). Events count by `received_at`. One
+ * database round trip (four queries in one batch).
  */
-export async function stats(db: Database, windowHours: number, now: Date = new Date()): Promise<LedgerStats> {
+export async function stats(db: Database, windowHours: number, at: Date = new Date()): Promise<LedgerStats> {
 	const hours = Math.min(MAX_WINDOW_HOURS, Math.max(1, Math.trunc(windowHours)));
-	const firstHour = Math.floor(now.getTime() / HOUR_MS) - (hours - 1);
+	const firstHour = Math.floor(at.getTime() / HOUR_MS) - (hours - 1);
 	const since = new Date(firstHour * HOUR_MS);
-	const inWindow = gte(e.receivedAt, since);
+	const until = new Date((firstHour + hours) * HOUR_MS);
+	const inWindow = and(gte(e.receivedAt, since), lt(e.receivedAt, until));
 	const count = sql<number>`count(*)::int`;
 	const latency = sql`extract(epoch from ${e.processedAt} - ${e.receivedAt}) * 1000`;
 	const percentile = (p: number) =>
@@ -287,7 +289,7 @@ export async function stats(db: Database, windowHours: number, now: Date = new D
 	return {
 		windowHours: hours,
 		since,
-		until: now,
+		until,
 		counts,
 		totals,
 		perHour,
