@@ -13,6 +13,7 @@ import { uniqueId } from "../support/clerk";
 import { deliver, observe } from "../support/deliver";
 import { ledgerRows, testDb } from "../support/rows";
 import { stripeEvent, stripeRequest } from "../support/stripe";
+import { unreachableDatabaseUrl } from "../support/unreachable";
 
 const token = "dashboard-test-token-0123456789";
 const adminEnv = { ...env, ADMIN_TOKEN: token } as Env;
@@ -148,6 +149,20 @@ describe("every page", () => {
 	});
 });
 
+describe("a database the Worker cannot reach", () => {
+	it("is a 500 page that says so, and one error line without the token", async () => {
+		const down = { ...adminEnv, DATABASE_URL: unreachableDatabaseUrl } as Env;
+		const { response, html, logs } = await open(page("/admin/failures"), down);
+		expect(response.status).toBe(500);
+		expect(html).toContain("the database may be unreachable");
+		expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+		expect(logs).toEqual([
+			expect.objectContaining({ level: "error", message: "admin dashboard error", path: "/admin/failures" }),
+		]);
+		expect(JSON.stringify(logs)).not.toContain(token);
+	});
+});
+
 describe("cross-site forms", () => {
 	it.each([
 		["another site's page", { origin: "https://evil.example", "sec-fetch-site": "cross-site" }],
@@ -161,6 +176,7 @@ describe("cross-site forms", () => {
 		const { response, html, logs } = await open(request);
 		expect(response.status).toBe(403);
 		expect(html).toContain("posted from another site");
+		expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
 		expect(logs).toEqual([
 			{ level: "warn", message: "admin dashboard: cross-site form refused", path: `/admin/events/${row.id}/replay` },
 		]);

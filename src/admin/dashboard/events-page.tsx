@@ -123,7 +123,7 @@ export function EventsPage(props: {
 					Events that did not apply: <strong>failed</strong> (an error), <strong>unmatched</strong> (about a row that
 					does not exist), <strong>dead</strong> (gave up after the queue's retries) and <strong>deferred</strong>{" "}
 					(waiting to run again). Fix the cause, then replay them one by one or{" "}
-					<a href={`/admin/replay?${filterQuery(props.filter)}`}>in bulk</a>.
+					<a href={`/admin/replay?${filterQuery(props.filter, { dry_run: "1" })}`}>in bulk</a>.
 				</p>
 			) : null}
 			<FilterForm action={action} filter={props.filter} statuses={props.statuses} />
