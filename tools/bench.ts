@@ -55,12 +55,14 @@ async function signed(
 	type: string,
 	edit: (payload: Record<string, unknown>, index: number) => void = () => {},
 	count = 1,
+	tracking?: { number: string; carrier: string },
 ): Promise<Delivery> {
 	const now = new Date();
 	const events = Array.from({ length: count }, (_, index) => {
 		const payload = (from.templates[type] as NonNullable<Sender["templates"][string]>)(now.getTime(), {
 			to: `bench${index}@example.com`,
 			tags: {},
+			...(tracking ? { tracking } : {}),
 		});
 		edit(payload, index);
 		return payload;
@@ -176,6 +178,38 @@ try {
 	);
 	const [[paid]] = (await server.sql("select count(*)::text from orders where status = 'paid'")) as [[string]];
 	console.log(`orders paid: ${paid} of ${events}`);
+
+	// A carrier's delivery: the shipment, the order's shipping status and the notification outbox row,
+	// in one transaction (the notify job is enqueued after the commit; no RESEND_API_KEY: skipped).
+	await server.sql("insert into users (id, email) values ('user_bench', 'bench@example.com') on conflict do nothing");
+	await server.sql(
+		`insert into orders (id, user_id, payment_status, amount_total, amount_refunded, currency)
+		 select 'order_bench_ship_' || n, 'user_bench', 'paid', 4999, 0, 'usd' from generate_series(1, ${events}) n`,
+	);
+	await server.sql(
+		`insert into shipments (id, order_id, carrier, tracking_number)
+		 select 'ship_bench_' || n, 'order_bench_ship_' || n, 'ups', 'BENCH' || n from generate_series(1, ${events}) n`,
+	);
+	await measure(
+		"easypost tracker.updated delivered, sequential",
+		server.url,
+		await repeat(events, (n) =>
+			signed(sender("easypost"), "delivered", undefined, 1, { number: `BENCH${n + 1}`, carrier: "ups" }),
+		),
+		1,
+	);
+	const [[delivered, outbox]] = (await server.sql(
+		"select (select count(*) from orders where id like 'order_bench_ship_%' and status = 'delivered')::text, (select count(*) from notifications where order_id like 'order_bench_ship_%')::text",
+	)) as [[string, string]];
+	console.log(`orders delivered: ${delivered} of ${events}, notifications written: ${outbox}`);
+	await measure(
+		"easypost tracker.updated, unknown parcel (deferred)",
+		server.url,
+		await repeat(events, (n) =>
+			signed(sender("easypost"), "in_transit", undefined, 1, { number: `BENCHNONE${n + 1}`, carrier: "ups" }),
+		),
+		1,
+	);
 
 	// One request carrying 1,000 SendGrid events: verified, recorded and applied in one transaction.
 	const timings: number[] = [];
