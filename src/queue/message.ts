@@ -4,7 +4,8 @@
  * `queue()` knows which are left when something unexpected happens), the log line of a job that
  * cannot be read, and the fields every line about a queued delivery carries.
  */
-import { type LogLevel, log, logCode } from "../log";
+import { describeError, type LogLevel, log, logCode } from "../log";
+import { backoffSeconds } from "./backoff";
 import type { ApplyJob, ReplayJob, RetryLaterJob } from "./jobs";
 import type { ReadJob } from "./read-job";
 
@@ -26,6 +27,32 @@ export function settling(batch: MessageBatch<unknown>, settled: Set<string>): Qu
 			message.retry(options);
 		},
 	}));
+}
+
+/**
+ * Retries `message` because the database could not be reached: after a backoff drawn for its
+ * attempt (queue/backoff.ts) plus `extraSeconds`, with one `warn` line written by `line`
+ * (`outcome: "retry"`, `reason: "database_unavailable"`, `delay_seconds`, the error's class).
+ */
+export function retryWhileUnavailable(
+	message: QueueMessage,
+	error: unknown,
+	line: (level: LogLevel, fields: Record<string, unknown>) => void,
+	{
+		extraSeconds = 0,
+		level = "warn",
+		fields = {},
+	}: { extraSeconds?: number; level?: LogLevel; fields?: Record<string, unknown> } = {},
+): void {
+	const delaySeconds = extraSeconds + backoffSeconds(message.attempts);
+	line(level, {
+		...fields,
+		outcome: "retry",
+		reason: "database_unavailable",
+		delay_seconds: delaySeconds,
+		...describeError(error),
+	});
+	message.retry({ delaySeconds });
 }
 
 /** Logs a message that can never be read (at `error`: a bug or a hand-written message) and acks it. */

@@ -23,12 +23,12 @@ import { emailSuppressions, type NotificationKind, notifications, orders } from 
 import { lowerAddress } from "../domain/email-suppressions";
 import { applyEmailEvent } from "../domain/emails";
 import { notificationMessage, notifiedParcels } from "../domain/notifications";
-import { describeError, type LogLevel, log, logCode } from "../log";
+import { type LogLevel, log, logCode } from "../log";
 import { type SendOutcome, sendEmail } from "../notify/resend-api";
 import { type Change, setting } from "../webhooks/provider";
 import { backoffSeconds } from "./backoff";
 import type { NotifyJob } from "./jobs";
-import type { QueueMessage } from "./message";
+import { type QueueMessage, retryWhileUnavailable } from "./message";
 
 /** After this many attempts a notification Resend keeps failing is `failed`. */
 export const MAX_NOTIFY_ATTEMPTS = 8;
@@ -81,14 +81,7 @@ async function notify(message: QueueMessage, job: NotifyJob, env: Env): Promise<
 	try {
 		[claimed] = await claim(db, job.notificationId);
 	} catch (error) {
-		const delaySeconds = backoffSeconds(message.attempts);
-		line("warn", {
-			outcome: "retry",
-			reason: "database_unavailable",
-			delay_seconds: delaySeconds,
-			...describeError(error),
-		});
-		message.retry({ delaySeconds });
+		retryWhileUnavailable(message, error, line);
 		return;
 	}
 	if (!claimed) {
@@ -107,15 +100,7 @@ async function notify(message: QueueMessage, job: NotifyJob, env: Env): Promise<
 		ending = await attempt(db, claimed, env);
 	} catch (error) {
 		// the parcels could not be read: the row stays claimed until CLAIM_SECONDS pass, then a retry takes it
-		const delaySeconds = CLAIM_SECONDS + backoffSeconds(message.attempts);
-		line("warn", {
-			...about,
-			outcome: "retry",
-			reason: "database_unavailable",
-			delay_seconds: delaySeconds,
-			...describeError(error),
-		});
-		message.retry({ delaySeconds });
+		retryWhileUnavailable(message, error, line, { extraSeconds: CLAIM_SECONDS, fields: about });
 		return;
 	}
 	try {
@@ -123,16 +108,11 @@ async function notify(message: QueueMessage, job: NotifyJob, env: Env): Promise<
 	} catch (error) {
 		// Resend may have sent it: the claim lapses, and the retry sends with the same idempotency key,
 		// which Resend answers as the first time without sending again.
-		const delaySeconds = CLAIM_SECONDS + backoffSeconds(message.attempts);
-		line("error", {
-			...about,
-			outcome: "retry",
-			reason: "database_unavailable",
-			detail: `recording the ${ending.status} notification failed`,
-			delay_seconds: delaySeconds,
-			...describeError(error),
+		retryWhileUnavailable(message, error, line, {
+			extraSeconds: CLAIM_SECONDS,
+			level: "error",
+			fields: { ...about, detail: `recording the ${ending.status} notification failed` },
 		});
-		message.retry({ delaySeconds });
 		return;
 	}
 	switch (ending.status) {

@@ -15,13 +15,11 @@
 import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { webhookEvents } from "../db/schema";
-import { describeError } from "../log";
 import type { VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
 import { storedBody, storedDelivery } from "../webhooks/stored-delivery";
-import { backoffSeconds } from "./backoff";
 import type { ReplayJob } from "./jobs";
-import { type QueueMessage, queuedLine } from "./message";
+import { type QueueMessage, queuedLine, retryWhileUnavailable } from "./message";
 
 export interface ReplayItem {
 	message: QueueMessage;
@@ -72,18 +70,10 @@ export async function replaysToRun(items: ReplayItem[], env: Env, started: numbe
 				.where(keys),
 		]);
 	} catch (error) {
-		for (const { message, job } of items) {
-			const delaySeconds = backoffSeconds(message.attempts);
-			queuedLine("warn", "queue", job, message, started, {
-				event_type: null,
-				event_id: job.eventId,
-				outcome: "retry",
-				reason: "database_unavailable",
-				delay_seconds: delaySeconds,
-				...describeError(error),
-			});
-			message.retry({ delaySeconds });
-		}
+		for (const { message, job } of items)
+			retryWhileUnavailable(message, error, (level, fields) =>
+				queuedLine(level, "queue", job, message, started, { event_type: null, event_id: job.eventId, ...fields }),
+			);
 		return [];
 	}
 	const byKey = new Map(rows.map((row) => [`${row.provider}\u0000${row.eventId}`, row]));

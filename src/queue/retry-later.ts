@@ -16,13 +16,12 @@ import { and, eq, or, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { webhookEvents } from "../db/schema";
 import { dueLeewaySeconds } from "../ledger";
-import { describeError } from "../log";
 import { ledgerAlerts, type VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
 import { storedBody, storedDelivery } from "../webhooks/stored-delivery";
-import { backoffSeconds, MAX_DELAY_SECONDS } from "./backoff";
+import { MAX_DELAY_SECONDS } from "./backoff";
 import type { RetryLaterJob } from "./jobs";
-import { type QueueMessage, queuedLine } from "./message";
+import { type QueueMessage, queuedLine, retryWhileUnavailable } from "./message";
 
 export interface RetryLaterItem {
 	message: QueueMessage;
@@ -75,18 +74,10 @@ export async function dueRetries(items: RetryLaterItem[], env: Env, started: num
 				),
 			);
 	} catch (error) {
-		for (const { message, job } of items) {
-			const delaySeconds = backoffSeconds(message.attempts);
-			queuedLine("warn", "queue", job, message, started, {
-				event_type: null,
-				event_id: job.eventId,
-				outcome: "retry",
-				reason: "database_unavailable",
-				delay_seconds: delaySeconds,
-				...describeError(error),
-			});
-			message.retry({ delaySeconds });
-		}
+		for (const { message, job } of items)
+			retryWhileUnavailable(message, error, (level, fields) =>
+				queuedLine(level, "queue", job, message, started, { event_type: null, event_id: job.eventId, ...fields }),
+			);
 		return [];
 	}
 	const byKey = new Map(rows.map((row) => [`${row.provider}\u0000${row.eventId}`, row]));
@@ -142,14 +133,7 @@ async function plan(
 		try {
 			recorded = (await stopRetrying(env, row, reason)).length > 0;
 		} catch (error) {
-			const delaySeconds = backoffSeconds(message.attempts);
-			line("warn", {
-				outcome: "retry",
-				reason: "database_unavailable",
-				delay_seconds: delaySeconds,
-				...describeError(error),
-			});
-			message.retry({ delaySeconds });
+			retryWhileUnavailable(message, error, line);
 			return undefined;
 		}
 		// recorded: the event moved from deferred to failed (else something else ran it meanwhile)
