@@ -158,8 +158,9 @@ export default defineConfig(async () => {
 						name: "tools",
 						environment: "node",
 						include: ["test/tools/**/*.test.ts"],
-						// spawned tools and an embedded PGlite start slowly on a loaded 2-core machine (7–17 s seen)
-						testTimeout: 30_000,
+						// spawned tools and an embedded PGlite start slowly on a loaded 2-core machine (7–17 s seen; over
+						// 30 s for `npm run send`, which loads every provider through tsx, beside the browser project)
+						testTimeout: 90_000,
 						hookTimeout: 60_000,
 					},
 				},

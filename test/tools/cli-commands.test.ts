@@ -31,7 +31,7 @@ function run(tool: Tool, args: string[], env: Record<string, string> = {}) {
 		execFile(
 			process.execPath,
 			[...(withTsx.includes(tool) ? ["--import", "tsx"] : []), join(root, tools[tool]), ...args],
-			{ cwd: root, env: { ...baseEnv, ...env }, timeout: 30_000 },
+			{ cwd: root, env: { ...baseEnv, ...env }, timeout: 80_000 },
 			(error, stdout, stderr) => {
 				if (error && typeof error.code !== "number") reject(error);
 				else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
