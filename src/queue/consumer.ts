@@ -5,7 +5,8 @@
  *   (webhooks/apply.ts), all of them in one transaction (one database round trip for the batch), so a
  *   job and a sender's redelivery of the same event meet the same ledger guard and exactly one
  *   applies. A retry-later job's event is first looked up in the ledger (queue/retry-later.ts: one
- *   select for the batch): one no longer deferred is done, one not due yet waits longer. `replay`
+ *   select for the batch): one no longer deferred is done, one not due yet is a spare (acked: the
+ *   row's own job or the cron sweep runs it). `replay`
  *   jobs (an operator's bulk replay) are applied with them the same way (queue/replay.ts), minus the
  *   waiting: a processed or ignored event is a duplicate, a deferred one is made due.
  * - `notify` jobs send their outbox rows (queue/notify.ts), one after the other.

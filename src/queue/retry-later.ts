@@ -5,7 +5,10 @@
  * delivery (webhooks/apply.ts). The ledger row is the truth, the message a wake-up call: one select
  * loads the rows of every retry-later job of a batch, and
  * - a row no longer `deferred` (applied meanwhile, by a redelivery or another job) is done: acked;
- * - a row not due yet (its `next_attempt_at` more than 5 s away) is retried for the time remaining;
+ * - a row not due yet (its `next_attempt_at` more than 5 s away) is acked as a duplicate: a spare job
+ *   (a sender's redelivery, a sweep's copy, one that woke early), since every deferral enqueues the
+ *   row's own job for when it is due and the cron sweep re-enqueues a row overdue (queue/sweep.ts);
+ *   putting it back would keep one more message around per spare, for ever;
  * - a due row becomes the verified delivery it was (webhooks/stored-delivery.ts: its provider from the
  *   registry, its body as stored, checked to read back as this event), to be applied with the batch's
  *   other jobs: the ledger records the attempt, applied or deferred again (apply.ts then enqueues the
@@ -19,7 +22,6 @@ import { dueLeewaySeconds } from "../ledger";
 import { ledgerAlerts, type VerifiedDelivery } from "../webhooks/apply";
 import type { WebhookProvider } from "../webhooks/provider";
 import { storedBody, storedDelivery } from "../webhooks/stored-delivery";
-import { MAX_DELAY_SECONDS } from "./backoff";
 import type { RetryLaterJob } from "./jobs";
 import { type QueueMessage, queuedLine, retryWhileUnavailable } from "./message";
 
@@ -118,9 +120,8 @@ async function plan(
 		return undefined;
 	}
 	if (row.dueInSeconds !== null && row.dueInSeconds > dueLeewaySeconds) {
-		const delaySeconds = Math.min(MAX_DELAY_SECONDS, row.dueInSeconds);
-		line("info", { outcome: "not_due", delay_seconds: delaySeconds });
-		message.retry({ delaySeconds });
+		line("info", { outcome: "duplicate", reason: "not_due", due_in_seconds: row.dueInSeconds });
+		message.ack();
 		return undefined;
 	}
 	const rebuilt = await storedDelivery(provider, row, env);

@@ -4,8 +4,8 @@
  * a next attempt, and a `retry-later` job is enqueued for then. The job runs it again through the same
  * apply path: applied once the shipment exists (the order and the outbox follow, and the notification's
  * job is enqueued), deferred again with a longer wait while it does not, `unmatched` after the last
- * attempt (one line at error, with an alert). A job that comes early is put back for
- * the time left; one whose event is no longer deferred is done. An enqueue that fails after the commit
+ * attempt (one line at error, with an alert). A job that comes before its row is due is a spare,
+ * acked (the row's own job or the cron sweep runs it); one whose event is no longer deferred is done. An enqueue that fails after the commit
  * is one warn line: the row stays, for the cron sweep.
  *
  * "Time passing" is the ledger row's next_attempt_at moved to now, as when its delay has run out.
@@ -105,20 +105,50 @@ describe("an unknown tracking number", () => {
 		expect(await ledgerRow(eventId)).toMatchObject({ status: "deferred", attempts: 1 });
 	});
 
-	it("its retry-later job arriving early is put back for the time left; nothing is run", async () => {
+	it("a retry-later job arriving before the row is due is a spare: acked as a duplicate, nothing run or re-enqueued", async () => {
 		const { event, eventId } = deliveredEvent();
 		await post(event);
 		const jobs = recordingQueue();
-		const consumed = await consume(JOBS_QUEUE, [{ body: retryLaterJob("easypost", eventId) }], { ...env, JOBS: jobs });
-		expect(consumed.value.explicitAcks).toEqual([]);
-		const [retry] = consumed.retried;
-		expect(retry?.delaySeconds).toBeGreaterThan(deferDelaysSeconds[0] - 30);
-		expect(retry?.delaySeconds).toBeLessThanOrEqual(deferDelaysSeconds[0]);
-		expect(webhookLines(consumed)).toEqual([
-			expect.objectContaining({ outcome: "not_due", job: "retry-later", event_id: eventId }),
+		// two spares at once (a sweep's copy and one that woke early): neither is put back
+		const consumed = await consume(
+			JOBS_QUEUE,
+			[{ body: retryLaterJob("easypost", eventId) }, { body: retryLaterJob("easypost", eventId), attempts: 3 }],
+			{ ...env, JOBS: jobs },
+		);
+		expect(consumed.value.explicitAcks).toEqual(consumed.ids);
+		expect(consumed.retried).toEqual([]);
+		const lines = webhookLines(consumed);
+		expect(lines).toEqual([
+			expect.objectContaining({
+				level: "info",
+				outcome: "duplicate",
+				reason: "not_due",
+				job: "retry-later",
+				event_id: eventId,
+			}),
+			expect.objectContaining({ level: "info", outcome: "duplicate", reason: "not_due" }),
 		]);
+		expect(lines[0]?.due_in_seconds).toBeGreaterThan(deferDelaysSeconds[0] - 30);
+		expect(lines[0]?.due_in_seconds).toBeLessThanOrEqual(deferDelaysSeconds[0]);
 		expect(jobs.sent).toEqual([]);
 		expect(await ledgerRow(eventId)).toMatchObject({ status: "deferred", attempts: 1 });
+	});
+
+	it("once due, the row still runs: its own job then, or the sweep's when that one was lost", async () => {
+		const { event, eventId, trackingNumber } = deliveredEvent();
+		await post(event);
+		// an early spare is acked…
+		await consume(JOBS_QUEUE, [{ body: retryLaterJob("easypost", eventId) }]);
+		const { orderId } = await customerOrder();
+		await shipmentOf(orderId, { carrier: "FedEx", trackingNumber });
+		await makeDue(eventId);
+		// …and the row's job, when due, applies it
+		const consumed = await consume(JOBS_QUEUE, [{ body: retryLaterJob("easypost", eventId) }], {
+			...env,
+			JOBS: recordingQueue(),
+		});
+		expect(consumed.value.explicitAcks).toEqual(consumed.ids);
+		expect(await ledgerRow(eventId)).toMatchObject({ status: "processed", attempts: 2 });
 	});
 });
 
