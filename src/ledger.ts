@@ -43,8 +43,9 @@ const finished: WebhookEventStatus[] = ["processed", "ignored", "unmatched"];
 
 /**
  * How long a deferred event waits after its attempt n (n = 1…5), in seconds: about 1 min, 5 min,
- * 30 min, 2 h, 6 h (issue 10). Each wait is below a queue message's maximum delay of 24 h
- * (https://developers.cloudflare.com/queues/configuration/batching-retries/#delay-messages).
+ * 30 min, 2 h, 6 h (issue 10). Each wait is below a queue message's maximum delay of 12 h
+ * (https://developers.cloudflare.com/queues/platform/limits/), so the job enqueued after a deferral
+ * wakes when the event is due.
  */
 export const deferDelaysSeconds = [60, 300, 1800, 7200, 21600] as const;
 

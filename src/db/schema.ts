@@ -3,7 +3,7 @@
  * The Postgres tables this service owns: the webhook ledger and the rows that providers keep in
  * sync. drizzle-kit generates the migrations in `drizzle/` from this file.
  */
-import { sql } from "drizzle-orm";
+import { type AnyColumn, type SQL, sql } from "drizzle-orm";
 import {
 	bigint,
 	boolean,
@@ -71,6 +71,10 @@ export const webhookEvents = pgTable(
 		index("webhook_events_subject_user_id_idx").on(table.subjectUserId),
 		// the cron sweep's question: which deferred events are overdue
 		index("webhook_events_deferred_idx").on(table.nextAttemptAt).where(sql`${table.status} = 'deferred'`),
+		// the retention sweep's question (src/queue/retention.ts): the oldest finished payloads not erased yet
+		index("webhook_events_retention_idx")
+			.on(table.receivedAt)
+			.where(sql`${table.erasedAt} is null and ${table.status} in ('processed', 'ignored')`),
 		check(
 			"webhook_events_status_check",
 			sql.raw(`status in (${webhookEventStatuses.map((s) => `'${s}'`).join(", ")})`),
@@ -275,6 +279,15 @@ export const shipmentStatuses = ["pending", "in_transit", "delivered", "exceptio
 export type ShipmentStatus = (typeof shipmentStatuses)[number];
 
 /**
+ * A tracking number as shipments are matched by it, in SQL: ASCII upper case, letters and digits only
+ * (`1z 999-aa1` = `1Z999AA1`), whatever the server's locale. The expression of the index
+ * `shipments_tracking_key_idx`: a query must use it as written here for the index to serve it.
+ * src/domain/shipments.ts `trackingKey` is the same in TypeScript.
+ */
+export const trackingKeyOf = (trackingNumber: SQL | AnyColumn) =>
+	sql`regexp_replace(upper(${trackingNumber} collate "C"), '[^A-Z0-9]', '', 'g')`;
+
+/**
  * The parcels of an order, created by the shop when it ships (`id` is the shop's, `ship_…`); carrier
  * tracking events move them along (src/domain/shipments.ts). The columns an event sets come from the
  * event with the greatest key (`status_event_at`, `status_event_id` and the status: a delivery first),
@@ -310,7 +323,8 @@ export const shipments = pgTable(
 	},
 	(table) => [
 		uniqueIndex("shipments_carrier_tracking_number_key").on(table.carrier, table.trackingNumber),
-		index("shipments_tracking_number_idx").on(table.trackingNumber),
+		// how an update finds its shipment (src/domain/shipments.ts matchedShipmentId): by this expression
+		index("shipments_tracking_key_idx").on(trackingKeyOf(table.trackingNumber)),
 		index("shipments_order_id_idx").on(table.orderId),
 		check("shipments_status_check", sql.raw(`status in (${shipmentStatuses.map((s) => `'${s}'`).join(", ")})`)),
 	],
@@ -347,6 +361,14 @@ export const notifications = pgTable(
 		claimedUntil: instant("claimed_until"),
 		createdAt: instant("created_at").notNull().defaultNow(),
 		sentAt: instant("sent_at"),
+		/**
+		 * The message as its first attempt sent it (src/queue/notify.ts), resent exactly so: a retry uses
+		 * the same idempotency key, and Resend refuses a key reused with another body. NULL until then.
+		 */
+		subject: text("subject"),
+		text: text("text"),
+		/** The `from` address of that first attempt (NOTIFY_FROM then). */
+		sender: text("sender"),
 	},
 	(table) => [
 		uniqueIndex("notifications_order_id_kind_key").on(table.orderId, table.kind),

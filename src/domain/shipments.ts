@@ -6,18 +6,21 @@
  * repeated update changes nothing.
  * - A shipment keeps the status, detail, checkpoint, estimated delivery, exception reason and the
  *   `status_event_*` key of the update with the greatest key: (delivered first, carrier time, status
- *   rank in_transit < exception < delivered, event id under `COLLATE "C"`). A delivery is final: a
- *   late in-transit or exception never undoes it; otherwise the carrier's latest time wins, so an
- *   exception can be followed by a delivery or by movement again. `last_event_at` is the latest
- *   carrier time of all, `delivered_at` the earliest delivery's, `tracking_url` the least (`COLLATE
- *   "C"`) link any update or the shop gave (providers give one link per parcel: any rule that keeps
- *   one regardless of order would do).
+ *   rank in_transit < exception < delivered, the ledger's key of the event under `COLLATE "C"`: the
+ *   provider's id, or the digest webhooks/apply.ts keys it by when there is none or it is too long, so
+ *   that two updates never tie). A delivery is final: a late in-transit or exception never undoes it;
+ *   otherwise the carrier's latest time wins, so an exception can be followed by a delivery or by
+ *   movement again. `last_event_at` is the latest carrier time of all, `delivered_at` the earliest
+ *   delivery's, `tracking_url` the least (`COLLATE "C"`) link any update or the shop gave (providers
+ *   give one link per parcel: any rule that keeps one regardless of order would do).
  * - The order's `shipping_status` follows its shipments that moved (not `pending`): none, NULL; any
  *   exception, `delivery_exception`; every shipment of the order delivered, `delivered`; else
- *   `shipped`. `orders.status` is generated from it and `payment_status` (src/db/schema.ts): a
- *   cancelled, refunded or charged-back order keeps showing its money state. Its parcels are still
- *   tracked and a delivery is still told to the customer: the parcel did arrive, whatever happened to
- *   the money, and the shop may want the goods back.
+ *   `shipped`. A trigger derives it after every change of a shipment's status or order (migration
+ *   0011, `order_shipping_status`), the shop's own (a parcel added after its sibling's delivery makes
+ *   the order `shipped` again) as well as an update's. `orders.status` is generated from it and
+ *   `payment_status` (src/db/schema.ts): a cancelled, refunded or charged-back order keeps showing its
+ *   money state. Its parcels are still tracked and a delivery is still told to the customer: the
+ *   parcel did arrive, whatever happened to the money, and the shop may want the goods back.
  * - The outbox gets one `delivered` notification (to the order's user) when the order becomes
  *   delivered, one `delivery_exception` (to `OPS_EMAIL`) when it shows a delivery problem: written
  *   only by a new update that leaves the order so, at most once per (order, kind). Whether an operator
@@ -25,17 +28,21 @@
  *   unlike a column, cannot be taken back.
  * - The order row is locked (`SELECT … FOR UPDATE`) before its shipment changes, so concurrent updates
  *   about two shipments of one order run one after the other and the second sees the first's
- *   shipment when it derives the order's status.
- * An update finds its shipment by tracking number (as the carrier prints it, trimmed) among the
- * shipments the shop recorded (`created_at <= now()`), preferring one whose carrier matches
- * (`carrierKey`), then one recorded for this provider or for any, then the least id. An update for a
- * tracking number the shop has not recorded is `deferred` and tried again later (src/ledger.ts).
+ *   shipment when the trigger derives the order's status. The shop's own change of a shipment locks
+ *   the order after the shipment (in the trigger): against a concurrent update of the same order
+ *   one of the two may fail as a deadlock, a transient failure (answered 503 or retried, as for any).
+ * An update finds its shipment by tracking number among the shipments the shop recorded
+ * (`created_at <= now()`), both compared as `trackingKey` (ASCII upper case, letters and digits only:
+ * the shop's `1z 999 aa1` is the carrier's `1Z999AA1`; an index serves it), preferring one whose
+ * carrier matches (`carrierKey`), then one recorded for this provider or for any, then one whose number
+ * is written exactly as the carrier's, then the least id. An update for a tracking number the shop has
+ * not recorded is `deferred` and tried again later (src/ledger.ts).
  * Trust boundary: the updates come verified and normalised (src/domain/tracking-event.ts).
  */
 import { type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client";
-import { orders, shipments } from "../db/schema";
+import { orders, shipments, trackingKeyOf } from "../db/schema";
 import { logCode } from "../log";
 import type { Job } from "../queue/jobs";
 import { type Alert, type Change, type Interpretation, setting } from "../webhooks/provider";
@@ -56,14 +63,25 @@ const carrierKeyOf = (carrier: SQL | PgColumn) =>
 	sql`regexp_replace(lower(${carrier} collate "C"), '[^a-z0-9]', '', 'g')`;
 
 /**
+ * A tracking number as shipments are matched by it: ASCII upper case, letters and digits only
+ * (`1z 999-aa1` = `1Z999AA1`); src/db/schema.ts `trackingKeyOf` is the same in SQL.
+ */
+export function trackingKey(trackingNumber: string): string {
+	return trackingNumber.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
+}
+
+/**
  * The id of the shipment `event` is about, or NULL: an SQL scalar that every statement of the batch
- * uses (module header: how it is chosen).
+ * uses (module header: how it is chosen). A tracking number without a letter or a digit matches none.
  */
 export function matchedShipmentId(provider: string, event: TrackingEvent): SQL {
+	const key = trackingKey(event.trackingNumber);
+	if (key === "") return sql`(null::text)`;
 	return sql`(select candidate.id from ${shipments} as candidate
-		where candidate.tracking_number = ${event.trackingNumber.trim()}::text and candidate.created_at <= now()
+		where ${trackingKeyOf(sql`candidate.tracking_number`)} = ${key}::text collate "C" and candidate.created_at <= now()
 		order by coalesce(${carrierKeyOf(sql`candidate.carrier`)} = ${carrierKey(event.carrier)}::text, false) desc,
 			coalesce(candidate.provider = ${provider}::text, true) desc,
+			candidate.tracking_number = ${event.trackingNumber.trim()}::text desc,
 			candidate.id collate "C"
 		limit 1)`;
 }
@@ -76,19 +94,19 @@ const orderOf = (shipmentId: SQL) =>
 const statusRank = (status: SQL | PgColumn) =>
 	sql`(case ${status} when 'in_transit' then 1 when 'exception' then 2 when 'delivered' then 3 else 0 end)`;
 
-/** An update's precedence (module header): delivered first, then carrier time, status rank, event id. */
+/** An update's precedence (module header): delivered first, then carrier time, status rank, event key. */
 function updateKey(status: SQL | PgColumn, at: SQL | PgColumn, eventId: SQL | PgColumn): SQL {
 	return sql`row(${status} = 'delivered', ${at}, ${statusRank(status)}, ${eventId} collate "C")`;
 }
 
 /**
- * Updates the matched shipment with `event` (module header), when `onlyIf` holds and something
- * changes; returns `{ id }` then, no row otherwise.
+ * Updates the matched shipment with `event`, whose ledger key is `eventKey` (module header), when
+ * `onlyIf` holds and something changes; returns `{ id }` then, no row otherwise.
  */
-function updateShipment(db: Database, shipmentId: SQL, event: TrackingEvent, onlyIf: SQL) {
+function updateShipment(db: Database, shipmentId: SQL, event: TrackingEvent, eventKey: string, onlyIf: SQL) {
 	const status = sql`${event.status}::text`;
 	const at = instant(event.occurredAt);
-	const eventId = text(event.eventId ?? "");
+	const eventId = text(eventKey);
 	const wins = sql`(${shipments.statusEventId} is null or ${updateKey(status, at, eventId)} > ${updateKey(shipments.status, shipments.statusEventAt, shipments.statusEventId)})`;
 	const pick = (value: SQL, column: PgColumn) => sql`case when ${wins} then ${value} else ${column} end`;
 	const url = text(event.trackingUrl);
@@ -123,35 +141,18 @@ function updateShipment(db: Database, shipmentId: SQL, event: TrackingEvent, onl
 		.returning({ id: shipments.id });
 }
 
-/** The order's shipping status from its shipments (module header), as the row being updated sees them. */
-const derivedShippingStatus = sql`(select case
-		when count(*) filter (where moved.status <> 'pending') = 0 then null
-		when bool_or(moved.status = 'exception') then 'delivery_exception'
-		when bool_and(moved.status = 'delivered') then 'delivered'
-		else 'shipped' end
-	from ${shipments} as moved where moved.order_id = ${orders.id})`;
-
-/** Derives the order's `shipping_status` again, when `onlyIf` holds; returns `{ id }` when it changed. */
-function updateShippingStatus(db: Database, orderId: SQL, onlyIf: SQL) {
-	return db
-		.update(orders)
-		.set({ shippingStatus: derivedShippingStatus })
-		.where(
-			sql`${orders.id} = ${orderId} and ${onlyIf} and ${orders.shippingStatus} is distinct from ${derivedShippingStatus}`,
-		)
-		.returning({ id: orders.id });
-}
-
 /**
- * Locks the order (module header: why). `db.execute` returns no row list, so the pipeline does not
- * count it as a change.
+ * Locks the order (module header: why) before its shipment changes; the shipment's trigger then
+ * derives the order's `shipping_status` (migration 0011). `db.execute` returns no row list, so the
+ * pipeline does not count it as a change: an update is `applied` when its shipment changed (the
+ * order's status changes only with one of its shipments).
  */
 function lockOrder(db: Database, orderId: SQL, onlyIf: SQL) {
 	return db.execute(sql`select ${orders.id} from ${orders} where ${orders.id} = ${orderId} and ${onlyIf} for update`);
 }
 
 /** The statements' positions in `changes` (followUps reads the outbox insert's rows). */
-const NOTIFICATION = 3;
+const NOTIFICATION = 2;
 
 /** The `notify` jobs of the notifications an update wrote (`skipped` ones have nobody to go to). */
 export function notifyJobs(changed: unknown[][]): Job[] {
@@ -176,13 +177,14 @@ function exceptionAlert(event: TrackingEvent, shipmentId: SQL): Alert {
 			exception_reason: logCode("id", event.exceptionReason),
 		},
 		onlyIfFound: true,
-		lookup: (db, isNew) =>
+		// this update's values are the shipment's: its ledger key is the stored one
+		lookup: (db, isNew, eventKey) =>
 			db
 				.select({ order_id: shipments.orderId, shipment_id: shipments.id })
 				.from(shipments)
 				.where(
 					sql`${shipments.id} = ${shipmentId} and ${shipments.status} = 'exception'
-						and ${shipments.statusEventId} = ${event.eventId ?? ""}::text and ${isNew}`,
+						and ${shipments.statusEventId} = ${eventKey}::text and ${isNew}`,
 				),
 	};
 }
@@ -206,10 +208,9 @@ export function trackingInterpretation(provider: string, event: TrackingEvent, e
 		subjectUserId: sql`(select ${orders.userId} from ${orders} where ${orders.id} = ${orderId})`,
 		target: sql`${shipmentId} is not null`,
 		whenUnmatched: "defer",
-		changes: (db, isNew): [Change, ...Change[]] => [
+		changes: (db, isNew, eventKey): [Change, ...Change[]] => [
 			lockOrder(db, orderId, isNew),
-			updateShipment(db, shipmentId, event, isNew),
-			updateShippingStatus(db, orderId, isNew),
+			updateShipment(db, shipmentId, event, eventKey, isNew),
 			recordNotification(db, orderId, opsEmail, isNew),
 		],
 		followUps: notifyJobs,

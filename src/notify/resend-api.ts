@@ -28,6 +28,11 @@ export const RESEND_EMAILS_URL = "https://api.resend.com/emails";
 export const SEND_TIMEOUT_MS = 15_000;
 /** Resend keeps an idempotency key for 24 hours (s): a retry later than that could send twice. */
 export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
+/**
+ * The longest a 429's Retry-After is honoured (s): a day (a daily quota resets within one). It may be
+ * longer than a queue message can be delayed: the notification's row waits that long (queue/notify.ts).
+ */
+export const MAX_RETRY_AFTER_SECONDS = 24 * 60 * 60;
 
 /** A tag as Resend's send API takes it. */
 export interface ResendTag {
@@ -50,7 +55,8 @@ export type SendOutcome =
 	| { kind: "sent"; status: number; messageId: string | null }
 	/**
 	 * Worth another attempt: Resend failed, rate-limited us, or could not be reached (`status` null).
-	 * `retryAfterSeconds`: when Resend said how long to wait (a 429's Retry-After), capped at 24 h.
+	 * `retryAfterSeconds`: when Resend said how long to wait (a 429's Retry-After), at most
+	 * MAX_RETRY_AFTER_SECONDS.
 	 */
 	| { kind: "retry"; status: number | null; errorName: string | null; retryAfterSeconds?: number }
 	/** The request is wrong and will stay so (an invalid key, a refused sender or address). */
@@ -71,11 +77,15 @@ function errorCode(body: unknown): string | null {
 }
 
 /**
- * The seconds a `Retry-After` value asks to wait, at least 1 and at most 24 h (the longest a queue
- * message can be delayed): delay-seconds or an HTTP date (RFC 9110 §10.2.3), read against `nowMs`
- * (unix ms). Undefined when absent or unreadable.
+ * The seconds a `Retry-After` value asks to wait, at least 1 and at most `maxSeconds` (by default the
+ * longest a queue message can be delayed, MAX_DELAY_SECONDS): delay-seconds or an HTTP date (RFC 9110
+ * §10.2.3), read against `nowMs` (unix ms). Undefined when absent or unreadable.
  */
-export function retryAfterSeconds(value: string | null, nowMs: number): number | undefined {
+export function retryAfterSeconds(
+	value: string | null,
+	nowMs: number,
+	maxSeconds: number = MAX_DELAY_SECONDS,
+): number | undefined {
 	if (value === null) return undefined;
 	const text = value.trim();
 	let seconds: number;
@@ -85,7 +95,7 @@ export function retryAfterSeconds(value: string | null, nowMs: number): number |
 		if (!/[A-Za-z]/.test(text) || Number.isNaN(at)) return undefined;
 		seconds = Math.ceil((at - nowMs) / 1000);
 	}
-	return Math.min(MAX_DELAY_SECONDS, Math.max(1, seconds));
+	return Math.min(maxSeconds, Math.max(1, seconds));
 }
 
 /**
@@ -133,7 +143,11 @@ export async function sendEmail(
 	}
 	const errorName = errorCode(body);
 	if (status === 429) {
-		const wait = retryAfterSeconds(response.headers.get("retry-after"), (options.nowMs ?? Date.now)());
+		const wait = retryAfterSeconds(
+			response.headers.get("retry-after"),
+			(options.nowMs ?? Date.now)(),
+			MAX_RETRY_AFTER_SECONDS,
+		);
 		return { kind: "retry", status, errorName, ...(wait === undefined ? {} : { retryAfterSeconds: wait }) };
 	}
 	if (status >= 500 || status === 408 || (status === 409 && errorName === "concurrent_idempotent_requests"))

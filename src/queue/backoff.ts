@@ -7,8 +7,13 @@
  * Pure: the attempt count and the random source are parameters.
  */
 
-/** Cloudflare Queues accept `delaySeconds` up to 24 hours (https://developers.cloudflare.com/queues/platform/limits/). */
-export const MAX_DELAY_SECONDS = 24 * 60 * 60;
+/**
+ * The longest delay Cloudflare Queues accept for a message, on `send`/`sendBatch` and on `retry`
+ * (`delaySeconds`): 12 hours (https://developers.cloudflare.com/queues/platform/limits/). A row that
+ * waits longer keeps its own due time (`next_attempt_at`): its job wakes earlier, finds it not due and
+ * is acked, and the cron sweep runs it once overdue (queue/sweep.ts).
+ */
+export const MAX_DELAY_SECONDS = 12 * 60 * 60;
 
 export interface BackoffPolicy {
 	/** The ceiling of the first retry's delay, in seconds. */

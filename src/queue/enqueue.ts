@@ -54,7 +54,7 @@ export async function enqueueApply(
 	}
 }
 
-/** A job to send, and how long the queue holds it back (seconds, 0 to 24 h). */
+/** A job to send, and how long the queue holds it back (seconds, 0 to MAX_DELAY_SECONDS: 12 h). */
 export interface DelayedJob {
 	job: Job;
 	delaySeconds: number;

@@ -15,7 +15,16 @@
  * Every attempt logs one `notification` line (ids, kind, outcome, status code): never the recipient,
  * the subject or the API key. A failed one raises `alert: "notification_failed"` at error. Each try
  * uses the idempotency key `notification-<id>`, so a retry after a lost answer sends nothing twice
- * (Resend keeps a key 24 hours: https://resend.com/docs/dashboard/emails/idempotency-keys).
+ * (Resend keeps a key 24 hours: https://resend.com/docs/dashboard/emails/idempotency-keys). Resend
+ * answers a key reused with another body `409 invalid_idempotent_request` (same page), so every try
+ * sends the same body: the first one that sends writes its subject, text and sender (NOTIFY_FROM
+ * then) on the row, before the request, and every later one sends those, whatever the parcels or
+ * NOTIFY_FROM have become since; the recipient and tags are the row's already. A 409
+ * `invalid_idempotent_request` is then `failed` with a `last_error` that says what it means.
+ * A retry waits in the row (`next_attempt_at`, up to a day for Resend's Retry-After) and in its
+ * message, delayed at most what Queues allow (MAX_DELAY_SECONDS): a message that wakes before the row
+ * is due finds nothing to claim and is acked, and the cron sweep (queue/sweep.ts) runs the row once
+ * overdue.
  */
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { database } from "../db/client";
@@ -26,7 +35,7 @@ import { notificationMessage, notifiedParcels } from "../domain/notifications";
 import { type LogLevel, log, logCode } from "../log";
 import { type SendOutcome, sendEmail } from "../notify/resend-api";
 import { type Change, setting } from "../webhooks/provider";
-import { backoffSeconds } from "./backoff";
+import { backoffSeconds, MAX_DELAY_SECONDS } from "./backoff";
 import type { NotifyJob } from "./jobs";
 import { type QueueMessage, retryWhileUnavailable } from "./message";
 
@@ -49,6 +58,22 @@ interface Claimed {
 	/** The order's user: the customer a `delivered` message is about. */
 	userId: string | null;
 	suppressed: boolean;
+	/** The message an earlier attempt fixed (all three, or none yet). */
+	subject: string | null;
+	text: string | null;
+	sender: string | null;
+}
+
+/** The message a notification sends on every attempt: fixed by the first (see the module header). */
+interface FixedMessage {
+	subject: string;
+	text: string;
+	sender: string;
+	/**
+	 * Fixed by this attempt although earlier ones were made (a row whose first attempts predate
+	 * migration 0011 built their body afresh): those may have sent another body under the same key.
+	 */
+	fixedLate: boolean;
 }
 
 /** What became of one attempt: the row's new state and the log line's fields. */
@@ -148,7 +173,8 @@ async function notify(message: QueueMessage, job: NotifyJob, env: Env): Promise<
 				status_code: ending.statusCode,
 				delay_seconds: ending.delaySeconds,
 			});
-			message.retry({ delaySeconds: ending.delaySeconds });
+			// a wait longer than Queues delay a message: it wakes early, finds the row not due, and is acked
+			message.retry({ delaySeconds: Math.min(MAX_DELAY_SECONDS, ending.delaySeconds) });
 			return;
 	}
 }
@@ -179,7 +205,33 @@ function claim(db: ReturnType<typeof database>, id: number) {
 			userId: sql<string | null>`(select ${orders.userId} from ${orders} where ${orders.id} = ${n.orderId})`,
 			suppressed: sql<boolean>`exists (select 1 from ${emailSuppressions}
 				where ${emailSuppressions.address} = ${lowerAddress(n.recipient)})`,
+			subject: n.subject,
+			text: n.text,
+			sender: n.sender,
 		});
+}
+
+/**
+ * The message of the claimed row: the one an earlier attempt fixed, else the one built now from the
+ * order's parcels and NOTIFY_FROM, written on the row before it is sent (a row that has one keeps it).
+ * Throws only when the database fails.
+ */
+async function fixedMessage(db: ReturnType<typeof database>, row: Claimed, env: Env): Promise<FixedMessage> {
+	if (row.subject !== null && row.text !== null && row.sender !== null)
+		return { subject: row.subject, text: row.text, sender: row.sender, fixedLate: false };
+	const built = notificationMessage(row.kind, row.orderId, await notifiedParcels(db, row.orderId));
+	const n = notifications;
+	const [stored] = await db
+		.update(n)
+		.set({
+			subject: sql`coalesce(${n.subject}, ${built.subject})`,
+			text: sql`coalesce(${n.text}, ${built.text})`,
+			sender: sql`coalesce(${n.sender}, ${setting(env, "NOTIFY_FROM")?.trim() || DEFAULT_FROM})`,
+		})
+		.where(eq(n.id, row.id))
+		.returning({ subject: n.subject, text: n.text, sender: n.sender });
+	if (!stored?.subject || stored.text === null || !stored.sender) throw new Error("the notification row is gone");
+	return { subject: stored.subject, text: stored.text, sender: stored.sender, fixedLate: row.attempts > 1 };
 }
 
 /** Decides and, when it is to be sent, sends the claimed notification. Throws only when the database fails. */
@@ -188,27 +240,49 @@ async function attempt(db: ReturnType<typeof database>, row: Claimed, env: Env):
 	if (!apiKey) return { status: "skipped", reason: "no RESEND_API_KEY" };
 	if (!row.recipient) return { status: "skipped", reason: "no_recipient" };
 	if (row.suppressed) return { status: "skipped", reason: "suppressed" };
-	const { subject, text } = notificationMessage(row.kind, row.orderId, await notifiedParcels(db, row.orderId));
+	const message = await fixedMessage(db, row, env);
 	const sent = await sendEmail(apiKey, {
-		from: setting(env, "NOTIFY_FROM")?.trim() || DEFAULT_FROM,
+		from: message.sender,
 		to: row.recipient,
-		subject,
-		text,
+		subject: message.subject,
+		text: message.text,
 		tags: [
 			{ name: "order_id", value: row.orderId },
 			{ name: "notification_id", value: String(row.id) },
 		],
-		idempotencyKey: `notification-${row.id}`,
+		idempotencyKey: idempotencyKey(row.id),
 	});
-	return ending(sent, row.attempts, subject);
+	return ending(sent, row.attempts, message);
 }
 
+/** The idempotency key of every attempt of notification `id`. */
+const idempotencyKey = (id: number) => `notification-${id}`;
+
+/**
+ * `last_error` of a 409 `invalid_idempotent_request` (the key was used with another body): when this
+ * attempt's message was fixed late, an earlier attempt sent another body and may have been delivered;
+ * otherwise every attempt sent this body, so another request took the key (another deployment sending
+ * with the same API key and notification ids) and this email was not sent.
+ */
+export const reusedKeyErrors = {
+	bodyChanged:
+		"resend 409 invalid_idempotent_request: an earlier attempt sent another body under this idempotency key; it may have been delivered (check Resend's logs)",
+	keyTaken:
+		"resend 409 invalid_idempotent_request: another request used this idempotency key (another deployment with this RESEND_API_KEY?); this email was not sent",
+} as const;
+
 /** What Resend's answer makes of an attempt: the last one that failed is `failed`. */
-function ending(sent: SendOutcome, attempts: number, subject: string): Ending {
+function ending(sent: SendOutcome, attempts: number, message: FixedMessage): Ending {
 	switch (sent.kind) {
 		case "sent":
-			return { status: "sent", messageId: sent.messageId, subject, statusCode: sent.status };
+			return { status: "sent", messageId: sent.messageId, subject: message.subject, statusCode: sent.status };
 		case "failed":
+			if (sent.status === 409 && sent.errorName === "invalid_idempotent_request")
+				return {
+					status: "failed",
+					reason: message.fixedLate ? reusedKeyErrors.bodyChanged : reusedKeyErrors.keyTaken,
+					statusCode: sent.status,
+				};
 			return { status: "failed", reason: resendError(sent.status, sent.errorName), statusCode: sent.status };
 		case "retry": {
 			const reason = resendError(sent.status, sent.errorName);
@@ -274,7 +348,7 @@ function finish(db: Db, row: Claimed, ending: Ending): [Change, ...Change[]] {
 				db,
 				PROVIDER,
 				{
-					eventId: `notification-${row.id}`,
+					eventId: idempotencyKey(row.id),
 					eventType: "email.sent",
 					kind: "sent",
 					messageId: ending.messageId,

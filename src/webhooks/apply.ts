@@ -244,9 +244,10 @@ function eventStatements(db: ReturnType<typeof database>, entry: LedgerEntry, me
 	// An event about nobody in particular has no personal data to erase: no statement for it.
 	const erasure = entry.subjectUserId === undefined ? [] : [eraseIfSubjectDeleted(db, entry.provider, entry.eventId)];
 	const isNew = recordedByThisTransaction(entry.provider, entry.eventId);
-	const changes = meaning.kind === "apply" ? meaning.changes(db, isNew) : [];
+	// the builders get the event's ledger key, what ties between events are broken by (provider.ts)
+	const changes = meaning.kind === "apply" ? meaning.changes(db, isNew, entry.eventId) : [];
 	// run after the changes, in the same transaction: it sees what they did
-	const lookup = meaning.kind === "apply" ? meaning.alert?.lookup?.(db, isNew) : undefined;
+	const lookup = meaning.kind === "apply" ? meaning.alert?.lookup?.(db, isNew, entry.eventId) : undefined;
 	return {
 		all: [recordEvent(db, entry), ...erasure, ...changes, ...(lookup ? [lookup] : [])],
 		changes: changes.length,

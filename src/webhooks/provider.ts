@@ -41,8 +41,12 @@ export type Change = BatchItem<"pg">;
 /**
  * The statements an event applies. `isNewEvent` is a condition that holds only when this delivery
  * recorded the event (not a duplicate): every statement must change nothing unless it holds.
+ * `eventKey` is the ledger's key of the event (`webhook_events.event_id`, unique per provider): the
+ * provider's id, `id-sha256:<hex>` for one too long to store, `sha256:<hex>` of the body for an event
+ * without one (webhooks/apply.ts). What breaks ties between events, or names the event whose values a
+ * row holds, must be this key: two events without an id have distinct keys, never the same "".
  */
-export type ChangeBuilder = (db: Database, isNewEvent: SQL) => [Change, ...Change[]];
+export type ChangeBuilder = (db: Database, isNewEvent: SQL, eventKey: string) => [Change, ...Change[]];
 
 /**
  * Something an operator must act on, raised by a new event (never by a duplicate): the delivery's one
@@ -52,8 +56,11 @@ export interface Alert {
 	name: "payment_mismatch" | "dispute" | "delivery_exception";
 	level: "warn" | "error";
 	fields: Record<string, string | number | null>;
-	/** A query run after the changes, in the same transaction: its first row's columns join `fields`. */
-	lookup?: (db: Database, isNewEvent: SQL) => Change;
+	/**
+	 * A query run after the changes, in the same transaction: its first row's columns join `fields`.
+	 * `isNewEvent` and `eventKey` as for ChangeBuilder.
+	 */
+	lookup?: (db: Database, isNewEvent: SQL, eventKey: string) => Change;
 	/** Raise the alert only when `lookup` returns a row. */
 	onlyIfFound?: boolean;
 }

@@ -3,11 +3,20 @@
  * function of the set of tracking updates received, whatever their order and ties (every order of
  * each set below is delivered, each in its own namespace: test/support/converge.ts), and each answer
  * says what its delivery did (`applied` when rows changed, `stale` when not, `duplicate` for an id
- * seen before). The random sets are in converge-shipments.property.test.ts.
+ * seen before). Ties are broken by the ledger's key of each update, also for updates without an id
+ * (keyed by their body's digest) or with one too long to store (its digest). The random sets are in
+ * converge-shipments.property.test.ts.
  */
+import aftershipInTransit from "@fixtures/payloads/aftership/tracking_update.InTransit.json";
+import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { inEveryOrder, namespace } from "../support/converge";
+import { webhookEvents } from "../../src/db/schema";
+import type { TrackingEvent } from "../../src/domain/tracking-event";
+import { carrierRequest, copyOf } from "../support/carriers";
+import { inEveryOrder, namespace, permutations } from "../support/converge";
+import { deliver } from "../support/deliver";
 import { withSettings } from "../support/email";
+import { testDb } from "../support/rows";
 import {
 	at,
 	createShippedOrder,
@@ -15,8 +24,13 @@ import {
 	inconsistentSteps,
 	notificationRows,
 	type OrderSetUp,
+	shipmentRows,
+	TEST_TRACKING_PROVIDER,
 	type TrackingSpec,
+	track,
 	trackedRows,
+	trackingEvent,
+	trackingNumber,
 } from "../support/shipping";
 
 const OPS = withSettings({ OPS_EMAIL: "ops@shop.example" });
@@ -146,5 +160,99 @@ describe("two parcels of one order", { timeout: 120_000 }, () => {
 		);
 		expect(runs[0]?.row).toMatchObject({ order: { status: "delivery_exception" }, delivered: [] });
 		for (const { kinds } of runs) expect(kinds).toEqual(["delivery_exception"]);
+	});
+});
+
+/** The ledger keys (`webhook_events.event_id`) of `provider`'s updates about parcel `a` of `ns`, greatest first. */
+async function ledgerKeysAbout(provider: string, ns: string, path: string) {
+	const rows = await testDb()
+		.select({ eventId: webhookEvents.eventId })
+		.from(webhookEvents)
+		.where(
+			and(
+				eq(webhookEvents.provider, provider),
+				sql`${webhookEvents.payload} #>> ${`{${path}}`}::text[] = ${trackingNumber(ns, "a")}::text`,
+			),
+		)
+		.orderBy(sql`${webhookEvents.eventId} collate "C" desc`);
+	return rows.map((row) => row.eventId);
+}
+
+describe("ties between updates the provider gave no usable id", { timeout: 60_000 }, () => {
+	// Their ledger keys are digests of what namespaces them, so which one wins differs between runs:
+	// what must hold in every order of arrival is that the update with the greatest key wins.
+	it("two updates without an id, same carrier time and status: the greater ledger key (sha256 of the body) wins in both orders", async () => {
+		const specs: TrackingSpec[] = [
+			{ id: "x", status: "in_transit", at: 10, detail: "one", eta: 100 },
+			{ id: "y", status: "in_transit", at: 10, detail: "two", eta: 200 },
+		];
+		for (const order of permutations([0, 1])) {
+			const ns = namespace();
+			await createShippedOrder(ns, { email: `${ns}ada@example.org` });
+			const events = specs.map((spec): TrackingEvent => ({ ...trackingEvent(spec, ns), eventId: undefined }));
+			const outcomes = [];
+			for (const i of order) outcomes.push((await track(events[i] as TrackingEvent, OPS)).outcome);
+			const keys = await ledgerKeysAbout(TEST_TRACKING_PROVIDER, ns, "trackingNumber");
+			expect(keys).toEqual([expect.stringMatching(/^sha256:[0-9a-f]{64}$/), expect.stringMatching(/^sha256:/)]);
+			const [winner] = await testDb()
+				.select({ detail: sql<string>`${webhookEvents.payload} ->> 'statusDetail'` })
+				.from(webhookEvents)
+				.where(and(eq(webhookEvents.provider, TEST_TRACKING_PROVIDER), eq(webhookEvents.eventId, keys[0] as string)));
+			const spec = specs.find((s) => s.detail === winner?.detail) as TrackingSpec;
+			expect(await shipmentRows(ns)).toMatchObject([
+				{ statusEventId: keys[0], statusDetail: spec.detail, estimatedDeliveryAt: iso(spec.eta as number) },
+			]);
+			// the second is applied when it wins the tie, stale when it does not
+			const secondWins = specs[order[1] as number]?.detail === spec.detail;
+			expect(outcomes).toEqual(["applied", secondWins ? "applied" : "stale"]);
+		}
+	});
+
+	it("AfterShip updates without event_id, same checkpoint time and tag, another subtag and ETA: the greater body digest wins in both orders", async () => {
+		const body = (ns: string, subtag: string, eta: string) => {
+			const e = copyOf(aftershipInTransit) as Record<string, unknown> & { msg: Record<string, unknown> };
+			delete e.event_id;
+			e.msg.tracking_number = trackingNumber(ns, "a");
+			e.msg.subtag = subtag;
+			e.msg.expected_delivery = eta;
+			return e;
+		};
+		for (const order of permutations([0, 1])) {
+			const ns = namespace();
+			await createShippedOrder(ns, { email: `${ns}ada@example.org`, parcels: [{ parcel: "a", carrier: "ups" }] });
+			const bodies = [body(ns, "InTransit_002", "2024-08-05"), body(ns, "InTransit_007", "2024-08-06")];
+			for (const i of order) expect((await deliver(await carrierRequest("aftership", bodies[i]))).status).toBe(200);
+			const keys = await ledgerKeysAbout("aftership", ns, "msg,tracking_number");
+			expect(keys).toHaveLength(2);
+			const [winner] = await testDb()
+				.select({ eta: sql<string>`${webhookEvents.payload} #>> '{msg,expected_delivery}'` })
+				.from(webhookEvents)
+				.where(and(eq(webhookEvents.provider, "aftership"), eq(webhookEvents.eventId, keys[0] as string)));
+			const [row] = await shipmentRows(ns);
+			expect(row?.statusEventId).toBe(keys[0]);
+			expect(row?.estimatedDeliveryAt?.slice(0, 10)).toBe(winner?.eta);
+		}
+	});
+
+	it("ids too long to store (over 255 characters): the shipment names its update by the ledger's key, and the greater key wins in both orders", async () => {
+		for (const order of permutations([0, 1])) {
+			const ns = namespace();
+			await createShippedOrder(ns, { email: `${ns}ada@example.org` });
+			const long = (tail: string) => `${ns}${"e".repeat(300)}${tail}`;
+			const events = [
+				{ ...trackingEvent({ id: "1", status: "exception", at: 10, reason: "one" }, ns), eventId: long("1") },
+				{ ...trackingEvent({ id: "2", status: "exception", at: 10, reason: "two" }, ns), eventId: long("2") },
+			];
+			for (const i of order) await track(events[i] as TrackingEvent, OPS);
+			const keys = await ledgerKeysAbout(TEST_TRACKING_PROVIDER, ns, "trackingNumber");
+			expect(keys).toEqual([expect.stringMatching(/^id-sha256:[0-9a-f]{64}$/), expect.stringMatching(/^id-sha256:/)]);
+			const [winner] = await testDb()
+				.select({ reason: sql<string>`${webhookEvents.payload} ->> 'exceptionReason'` })
+				.from(webhookEvents)
+				.where(and(eq(webhookEvents.provider, TEST_TRACKING_PROVIDER), eq(webhookEvents.eventId, keys[0] as string)));
+			expect(await shipmentRows(ns)).toMatchObject([
+				{ status: "exception", statusEventId: keys[0], exceptionReason: winner?.reason },
+			]);
+		}
 	});
 });

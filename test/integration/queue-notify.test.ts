@@ -2,21 +2,26 @@
  * `notify` jobs through the Worker's real queue() handler (issue 10, item 6): an outbox row sent
  * through Resend once, with its id as the idempotency key, whatever duplicates or replays of its job
  * arrive; skipped without an API key or to a suppressed address; retried on Resend's failures (with
- * backoff, or after Retry-After on a 429) and failed on a refusal or after the last attempt; the sent
- * message recorded in email_messages, where Resend's later events about it find the order. Resend is
+ * backoff, or after Retry-After on a 429, the row waiting longer than its message when Queues cannot
+ * delay that long) and failed on a refusal or after the last attempt; every attempt sends the body the
+ * first one wrote on the row (Resend refuses a key reused with another body), whatever changed in
+ * between; the sent message recorded in email_messages, where Resend's later events about it find
+ * the order. Resend is
  * mocked at the network edge only (test/support/resend-api.ts); no log line names the recipient, the
  * subject or the API key.
  */
 import { createMessageBatch } from "cloudflare:test";
 import { eq } from "drizzle-orm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { notifications } from "../../src/db/schema";
-import { MAX_NOTIFY_ATTEMPTS } from "../../src/queue/notify";
+import { notifications, shipments } from "../../src/db/schema";
+import { MAX_DELAY_SECONDS } from "../../src/queue/backoff";
+import { MAX_NOTIFY_ATTEMPTS, reusedKeyErrors } from "../../src/queue/notify";
 import { uniqueId } from "../support/clerk";
 import { deliver, webhookLine } from "../support/deliver";
 import { resendEvent, resendRequest, withSettings } from "../support/email";
 import {
 	customerOrder,
+	dueNow,
 	notificationRow,
 	pendingNotification,
 	resendMessage,
@@ -202,6 +207,153 @@ describe("exactly once", () => {
 	});
 });
 
+/**
+ * A Resend that remembers each idempotency key's first body, as the real API does: the same body
+ * again gets the first answer, another body 409 `invalid_idempotent_request`
+ * (https://resend.com/docs/dashboard/emails/idempotency-keys). `lostFirst`: the first request is
+ * accepted (and would be sent) but its answer is lost on the way back. `taken`: bodies that other
+ * requests used the keys with already.
+ */
+function idempotentResend(options: { lostFirst?: boolean; taken?: Record<string, unknown> } = {}) {
+	const seen = new Map<string, string>(
+		Object.entries(options.taken ?? {}).map(([key, body]) => [key, JSON.stringify(body)]),
+	);
+	const messageId = resendMessageId();
+	const resend = mockResend((call, n) => {
+		const key = call.headers["idempotency-key"] as string;
+		const body = JSON.stringify(call.body);
+		const first = seen.get(key);
+		if (first === undefined) {
+			seen.set(key, body);
+			if (n === 1 && options.lostFirst) return Promise.reject(new TypeError("Network connection lost."));
+			return accepted(messageId);
+		}
+		return first === body ? accepted(messageId) : resendError(409, "invalid_idempotent_request");
+	});
+	return { ...resend, messageId };
+}
+
+describe("every attempt sends the same body (Resend refuses a key reused with another)", () => {
+	it("the first attempt writes its subject, text and sender on the row, before sending", async () => {
+		const { id, orderId, shipment } = await deliveredOrder();
+		const resend = mockResend(() => Promise.reject(new TypeError("Network connection lost.")));
+		await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey({ NOTIFY_FROM: "Shop <orders@shop.example>" }));
+		const [call] = resend.calls;
+		const row = await notificationRow(id);
+		expect(row).toMatchObject({
+			status: "pending",
+			subject: call?.body.subject,
+			text: call?.body.text,
+			sender: "Shop <orders@shop.example>",
+		});
+		expect(row.subject).toContain(orderId);
+		expect(row.text).toContain(shipment.trackingNumber);
+	});
+
+	it("an operator's notice whose parcel moved on between attempts: the retry sends the first body, and the row ends sent", async () => {
+		vi.spyOn(Math, "random").mockReturnValue(0);
+		const { orderId } = await customerOrder();
+		const ship = await shipmentOf(orderId, { status: "exception", exceptionReason: "AttemptFail" });
+		const id = await pendingNotification(orderId, "ops@shop.example", { kind: "delivery_exception" });
+		const resend = idempotentResend({ lostFirst: true });
+
+		await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey());
+		expect(await notificationRow(id)).toMatchObject({ status: "pending", attempts: 1 });
+		// the carrier scans the parcel again: back in transit, no exception reason any more
+		await testDb()
+			.update(shipments)
+			.set({ status: "in_transit", exceptionReason: null })
+			.where(eq(shipments.id, ship.id));
+		await dueNow(id);
+		const second = await consume(JOBS_QUEUE, [{ body: notifyJob(id), attempts: 2 }], withKey());
+
+		expect(resend.calls).toHaveLength(2);
+		expect(resend.calls[1]?.body).toEqual(resend.calls[0]?.body);
+		expect(resend.calls[1]?.body.text).toContain("AttemptFail");
+		expect(second.value.explicitAcks).toEqual(second.ids);
+		expect(await notificationRow(id)).toMatchObject({
+			status: "sent",
+			attempts: 2,
+			providerMessageId: resend.messageId,
+			lastError: null,
+		});
+	});
+
+	it("a customer's notice: a parcel's link and a second parcel added between attempts change nothing sent", async () => {
+		vi.spyOn(Math, "random").mockReturnValue(0);
+		const { orderId, recipient } = await customerOrder();
+		const s = await shipmentOf(orderId, { status: "delivered", trackingUrl: "https://t.example/b" });
+		const id = await pendingNotification(orderId, recipient);
+		const resend = idempotentResend({ lostFirst: true });
+		await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey());
+		await testDb().update(shipments).set({ trackingUrl: "https://t.example/a" }).where(eq(shipments.id, s.id));
+		await shipmentOf(orderId, { status: "delivered", trackingUrl: "https://t.example/c" });
+		await dueNow(id);
+		await consume(JOBS_QUEUE, [{ body: notifyJob(id), attempts: 2 }], withKey());
+		expect(resend.calls.map((c) => c.headers["idempotency-key"])).toEqual([`notification-${id}`, `notification-${id}`]);
+		expect(resend.calls[1]?.body).toEqual(resend.calls[0]?.body);
+		expect(resend.calls[1]?.body.text).toContain("https://t.example/b");
+		expect(await notificationRow(id)).toMatchObject({ status: "sent" });
+	});
+
+	it("NOTIFY_FROM changed between attempts: the retry keeps the first sender", async () => {
+		vi.spyOn(Math, "random").mockReturnValue(0);
+		const { id } = await deliveredOrder();
+		const resend = idempotentResend({ lostFirst: true });
+		await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey({ NOTIFY_FROM: "Shop <old@shop.example>" }));
+		await dueNow(id);
+		await consume(
+			JOBS_QUEUE,
+			[{ body: notifyJob(id), attempts: 2 }],
+			withKey({ NOTIFY_FROM: "Shop <new@shop.example>" }),
+		);
+		expect(resend.calls.map((c) => c.body.from)).toEqual(["Shop <old@shop.example>", "Shop <old@shop.example>"]);
+		expect(await notificationRow(id)).toMatchObject({ status: "sent", sender: "Shop <old@shop.example>" });
+	});
+
+	it("a 409 invalid_idempotent_request after an earlier attempt built another body (a row from before its message was kept): failed, saying it may have been delivered", async () => {
+		const { id, orderId, recipient } = await deliveredOrder();
+		// its first attempt went out (before migration 0011) with a body nobody kept
+		await testDb().update(notifications).set({ attempts: 1 }).where(eq(notifications.id, id));
+		const resend = idempotentResend({
+			taken: {
+				[`notification-${id}`]: { from: "onboarding@resend.dev", to: [recipient], subject: "older", text: "older" },
+			},
+		});
+		const consumed = await consume(JOBS_QUEUE, [{ body: notifyJob(id), attempts: 2 }], withKey());
+		expect(resend.calls).toHaveLength(1);
+		expect(consumed.value.explicitAcks).toEqual(consumed.ids);
+		expect(await notificationRow(id)).toMatchObject({
+			status: "failed",
+			attempts: 2,
+			lastError: reusedKeyErrors.bodyChanged,
+		});
+		expect(notificationLines(consumed)).toEqual([
+			expect.objectContaining({
+				level: "error",
+				alert: "notification_failed",
+				outcome: "failed",
+				status_code: 409,
+				order_id: orderId,
+				reason: reusedKeyErrors.bodyChanged,
+			}),
+		]);
+		expectNothingPrivate(consumed.logText);
+	});
+
+	it("a 409 invalid_idempotent_request on the first attempt (another request holds the key): failed, not sent", async () => {
+		const { id } = await deliveredOrder();
+		idempotentResend({ taken: { [`notification-${id}`]: { subject: "someone else's" } } });
+		await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey());
+		expect(await notificationRow(id)).toMatchObject({
+			status: "failed",
+			attempts: 1,
+			lastError: reusedKeyErrors.keyTaken,
+			providerMessageId: null,
+		});
+	});
+});
+
 describe("skipped", () => {
 	it("no RESEND_API_KEY: skipped with a log line, nothing sent", async () => {
 		const { id } = await deliveredOrder();
@@ -289,6 +441,29 @@ describe("Resend failing", () => {
 		// a job arriving before then finds nothing to claim
 		const early = await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey());
 		expect(notificationLines(early)).toEqual([expect.objectContaining({ outcome: "duplicate" })]);
+	});
+
+	it("429 with a Retry-After longer than a queue message waits (20 h): the row waits 20 h, its message 12 h, then is acked as early", async () => {
+		const { id } = await deliveredOrder();
+		const resend = mockResend(() => resendError(429, "daily_quota_exceeded", { "Retry-After": String(20 * 3600) }));
+		const consumed = await consume(JOBS_QUEUE, [{ body: notifyJob(id) }], withKey());
+		expect(consumed.retried).toEqual([{ msgId: consumed.ids[0], delaySeconds: MAX_DELAY_SECONDS }]);
+		expect(MAX_DELAY_SECONDS).toBe(12 * 3600);
+		const wait = await secondsUntilNextAttempt(id);
+		expect(wait).toBeGreaterThan(20 * 3600 - 60);
+		expect(wait).toBeLessThanOrEqual(20 * 3600);
+		expect(notificationLines(consumed)).toEqual([
+			expect.objectContaining({ outcome: "retry", status_code: 429, delay_seconds: 20 * 3600 }),
+		]);
+		// 12 h later the message is back; the row is not due for 8 h more: nothing sent, the message acked
+		const early = await consume(JOBS_QUEUE, [{ body: notifyJob(id), attempts: 2 }], withKey());
+		expect(early.value.explicitAcks).toEqual(early.ids);
+		expect(early.retried).toEqual([]);
+		expect(notificationLines(early)).toEqual([
+			expect.objectContaining({ outcome: "duplicate", reason: "not_claimable" }),
+		]);
+		expect(resend.calls).toHaveLength(1);
+		expect(await notificationRow(id)).toMatchObject({ status: "pending", attempts: 1 });
 	});
 
 	it("422: failed at once, with an alert at error; Resend's message (it quotes the address) is not kept", async () => {

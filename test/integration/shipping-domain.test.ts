@@ -6,11 +6,17 @@
  * and replays change nothing and never notify twice; a delivery is final; money states stay visible.
  */
 import easypostDelivered from "@fixtures/payloads/easypost/tracker.updated.delivered.json";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { notifications, users } from "../../src/db/schema";
+import { notifications, shipments, users } from "../../src/db/schema";
 import { notificationMessage, notifiedParcels } from "../../src/domain/notifications";
-import { carrierKey, notifyJobs, trackingInterpretation } from "../../src/domain/shipments";
+import {
+	carrierKey,
+	matchedShipmentId,
+	notifyJobs,
+	trackingInterpretation,
+	trackingKey,
+} from "../../src/domain/shipments";
 import { carrierRequest, copyOf } from "../support/carriers";
 import { clerkRequest, userDeletedEvent } from "../support/clerk";
 import { namespace } from "../support/converge";
@@ -136,6 +142,18 @@ describe("the three effects", () => {
 		]);
 	});
 
+	it("an exception without an event id alerts too: the shipment names it by its ledger key", async () => {
+		const s = await shop();
+		const result = await track({ ...s.event({ id: "1", status: "exception", at: 10 }), eventId: undefined }, OPS);
+		expect(result.eventId).toMatch(/^sha256:[0-9a-f]{64}$/);
+		expect(result).toMatchObject({
+			outcome: "applied",
+			level: "warn",
+			fields: { alert: "delivery_exception", order_id: s.orderId, shipment_id: `${s.ns}ship_a` },
+		});
+		expect(await shipmentRows(s.ns)).toMatchObject([{ status: "exception", statusEventId: result.eventId }]);
+	});
+
 	it("an alert carries only code-shaped values: a reason in free text is left out", async () => {
 		const s = await shop();
 		const result = await s.send({
@@ -181,8 +199,9 @@ describe("the three effects", () => {
 			{ id: 7, status: "pending" },
 			{ id: 8, status: "skipped" },
 		];
-		expect(meaning.followUps?.([[], [], [], inserted])).toEqual([{ kind: "notify", notificationId: 7 }]);
-		expect(notifyJobs([[], [], [], []])).toEqual([]);
+		// the changes: the order's lock, the shipment, the outbox
+		expect(meaning.followUps?.([[], [], inserted])).toEqual([{ kind: "notify", notificationId: 7 }]);
+		expect(notifyJobs([[], [], []])).toEqual([]);
 	});
 });
 
@@ -367,6 +386,61 @@ describe("two shipments of one order", () => {
 	});
 });
 
+describe("the order's shipping status follows its shipments, whoever changes them (a trigger)", () => {
+	it("a parcel recorded after its sibling was delivered: the order is shipped again, delivered once both are, the customer told once", async () => {
+		const s = await shop();
+		expect(await s.send({ id: "1", status: "delivered", at: 10 })).toMatchObject({ outcome: "applied" });
+		expect(await orderStatuses(s.ns)).toMatchObject({ status: "delivered", shippingStatus: "delivered" });
+		await addShipment(s.ns, "b");
+		expect(await orderStatuses(s.ns)).toMatchObject({ status: "shipped", shippingStatus: "shipped" });
+		expect(await s.send({ id: "2", status: "delivered", at: 20, parcel: "b" })).toMatchObject({ outcome: "applied" });
+		expect(await orderStatuses(s.ns)).toMatchObject({ status: "delivered" });
+		expect(await notificationRows(s.ns)).toMatchObject([{ kind: "delivered" }]);
+	});
+
+	it("a parcel removed: the order follows the others; the last removed, it has no shipping status", async () => {
+		const s = await shop({ parcels: [{ parcel: "a" }, { parcel: "b" }] });
+		await s.send({ id: "1", status: "delivered", at: 10 });
+		expect(await orderStatuses(s.ns)).toMatchObject({ shippingStatus: "shipped" });
+		await testDb()
+			.delete(shipments)
+			.where(eq(shipments.id, `${s.ns}ship_b`));
+		expect(await orderStatuses(s.ns)).toMatchObject({ status: "delivered", shippingStatus: "delivered" });
+		await testDb()
+			.delete(shipments)
+			.where(eq(shipments.id, `${s.ns}ship_a`));
+		expect(await orderStatuses(s.ns)).toMatchObject({ status: "paid", shippingStatus: null });
+	});
+
+	it("a parcel moved to another order: both orders derived again", async () => {
+		const s = await shop({ parcels: [{ parcel: "a" }, { parcel: "b" }] });
+		await s.send({ id: "1", status: "delivered", at: 10, parcel: "a" });
+		await s.send({ id: "2", status: "in_transit", at: 10, parcel: "b" });
+		const other = namespace();
+		await createShippedOrder(other, { parcels: [] });
+		await testDb()
+			.update(shipments)
+			.set({ orderId: `${other}order` })
+			.where(eq(shipments.id, `${s.ns}ship_a`));
+		expect(await orderStatuses(s.ns)).toMatchObject({ shippingStatus: "shipped" });
+		expect(await orderStatuses(other)).toMatchObject({ status: "delivered", shippingStatus: "delivered" });
+	});
+
+	it("the shop setting a parcel's status itself (back to pending, say): the order follows", async () => {
+		const s = await shop();
+		await testDb()
+			.update(shipments)
+			.set({ status: "exception" })
+			.where(eq(shipments.id, `${s.ns}ship_a`));
+		expect(await orderStatuses(s.ns)).toMatchObject({ shippingStatus: "delivery_exception" });
+		await testDb()
+			.update(shipments)
+			.set({ status: "pending" })
+			.where(eq(shipments.id, `${s.ns}ship_a`));
+		expect(await orderStatuses(s.ns)).toMatchObject({ status: "paid", shippingStatus: null });
+	});
+});
+
 describe("exactly one delivered notification under replays", () => {
 	it("the same delivered event redelivered, another delivered event (another id, another time), and a late in-transit", async () => {
 		const s = await shop();
@@ -438,6 +512,69 @@ describe("finding the shipment", () => {
 		expect((await shipmentRows(s.ns)).map((row) => row.status)).toEqual(["pending", "in_transit", "pending"]);
 		await s.send({ id: "2", status: "in_transit", at: 10, carrier: null });
 		expect((await shipmentRows(s.ns)).map((row) => row.statusEventId)).toEqual([null, `${s.ns}ev_2`, null]);
+	});
+
+	it("tracking numbers compare as upper-case ASCII letters and digits, on both sides: the shop's way of writing one matches the carrier's", async () => {
+		const written = [
+			(tn: string) => tn.toLowerCase(),
+			(tn: string) => tn.replace("TRK_", " trk - "),
+			(tn: string) => `${tn.slice(0, 4)} ${tn.slice(4).toLowerCase()}\t`,
+		];
+		for (const write of written) {
+			const s = await shop({ parcels: [] });
+			await addShipment(s.ns, "a", { trackingNumber: write(trackingNumber(s.ns, "a")) });
+			expect(await s.send({ id: "1", status: "in_transit", at: 10 })).toMatchObject({ outcome: "applied" });
+			expect(await orderStatuses(s.ns)).toMatchObject({ status: "shipped" });
+			// and the carrier writing it its own way finds it too
+			const event = s.event({ id: "2", status: "delivered", at: 20 });
+			const spaced = `${event.trackingNumber.slice(0, 6).toLowerCase()} ${event.trackingNumber.slice(6)}`;
+			expect(await track({ ...event, trackingNumber: spaced }, OPS)).toMatchObject({ outcome: "applied" });
+			expect(await orderStatuses(s.ns)).toMatchObject({ status: "delivered" });
+		}
+	});
+
+	it("among shipments whose numbers compare equal, one written exactly as the carrier's is preferred (then the least id)", async () => {
+		const s = await shop({ parcels: [] });
+		const tn = trackingNumber(s.ns, "a");
+		await addShipment(s.ns, "a", { id: `${s.ns}ship_1`, trackingNumber: tn.toLowerCase() });
+		await addShipment(s.ns, "a", { id: `${s.ns}ship_2`, trackingNumber: tn });
+		await s.send({ id: "1", status: "in_transit", at: 10 });
+		expect((await shipmentRows(s.ns)).map((row) => [row.id, row.status])).toEqual([
+			[`${s.ns}ship_1`, "pending"],
+			[`${s.ns}ship_2`, "in_transit"],
+		]);
+	});
+
+	it("a tracking number without a letter or a digit matches no shipment, not even one written the same", async () => {
+		const s = await shop({ parcels: [] });
+		await addShipment(s.ns, "a", { trackingNumber: "-- --" });
+		const result = await track({ ...s.event({ id: "1", status: "in_transit", at: 10 }), trackingNumber: "-- --" }, OPS);
+		expect(result.outcome).toBe("deferred");
+		expect(await shipmentRows(s.ns)).toMatchObject([{ status: "pending" }]);
+	});
+
+	it("trackingKey: upper-case ASCII letters and digits only", () => {
+		expect(["1z999aa10123456784", "1Z 999 AA1 012 345 6784", "1z-999-aa1.0123456784\n"].map(trackingKey)).toEqual([
+			"1Z999AA10123456784",
+			"1Z999AA10123456784",
+			"1Z999AA10123456784",
+		]);
+		// letters beyond ASCII are dropped, never mapped (ß would become SS)
+		expect(trackingKey("straße9")).toBe("STRAE9");
+		expect(trackingKey("—")).toBe("");
+	});
+
+	it("the lookup is served by the index on the normalised number (shipments_tracking_key_idx)", async () => {
+		const s = await shop();
+		const db = testDb();
+		const [, plan] = (await db.batch([
+			db.execute(sql`set local enable_seqscan = off`),
+			db.execute(
+				sql`explain select ${matchedShipmentId(TEST_TRACKING_PROVIDER, s.event({ id: "1", status: "in_transit", at: 0 }))} as id`,
+			),
+		])) as unknown as [unknown, { rows: Record<string, string>[] }];
+		const text = plan.rows.map((row) => Object.values(row).join("")).join("\n");
+		expect(text).toContain("shipments_tracking_key_idx");
 	});
 
 	it("carrier names compare as lower-case letters and digits", () => {

@@ -1,6 +1,6 @@
 /**
  * The retry delay (src/queue/backoff.ts): exponential ceiling, full jitter, capped, always a whole
- * number of seconds Queues accepts (1 s to 24 h), whatever the attempt count or the random source.
+ * number of seconds Queues accepts (1 s to 12 h), whatever the attempt count or the random source.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -29,10 +29,11 @@ describe("backoffSeconds", () => {
 		expect(backoffSeconds(5, () => 0.0001)).toBe(1);
 	});
 
-	it("takes its policy as a parameter, and caps it at the 24 h Queues accept", () => {
+	it("takes its policy as a parameter, and caps it at the 12 h Queues accept", () => {
+		expect(MAX_DELAY_SECONDS).toBe(43_200);
 		expect(backoffSeconds(3, top, { baseSeconds: 2, capSeconds: 100 })).toBe(8);
 		expect(backoffSeconds(40, top, { baseSeconds: 2, capSeconds: 100 })).toBe(100);
-		expect(backoffSeconds(40, top, { baseSeconds: 60, capSeconds: 10 ** 9 })).toBe(MAX_DELAY_SECONDS);
+		expect(backoffSeconds(40, top, { baseSeconds: 60, capSeconds: 10 ** 9 })).toBe(43_200);
 	});
 
 	it.each([0, -3, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53])(

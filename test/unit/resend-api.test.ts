@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import {
 	acceptedTags,
+	MAX_RETRY_AFTER_SECONDS,
 	type OutgoingEmail,
 	RESEND_EMAILS_URL,
 	retryAfterSeconds,
@@ -151,6 +152,18 @@ describe("the answer", () => {
 		});
 	});
 
+	it("429 with a Retry-After longer than a queue message waits (a daily quota): honoured up to a day", async () => {
+		const answer = (after: string) =>
+			answering(json(429, { name: "daily_quota_exceeded" }, { "Retry-After": after })).fetcher;
+		expect(await sendEmail("re_k", email, { fetcher: answer(String(20 * 3600)) })).toMatchObject({
+			retryAfterSeconds: 20 * 3600,
+		});
+		expect(await sendEmail("re_k", email, { fetcher: answer(String(3 * 86_400)) })).toMatchObject({
+			retryAfterSeconds: MAX_RETRY_AFTER_SECONDS,
+		});
+		expect(MAX_RETRY_AFTER_SECONDS).toBe(86_400);
+	});
+
 	it("429 without Retry-After: retry, the caller's backoff decides when", async () => {
 		const { fetcher } = answering(json(429, { name: "rate_limit_exceeded" }));
 		expect(await sendEmail("re_k", email, { fetcher })).toEqual({
@@ -177,6 +190,11 @@ describe("retryAfterSeconds", () => {
 		[new Date(NOW + 10 ** 12).toUTCString(), MAX_DELAY_SECONDS],
 	])("%j → %i s", (value, seconds) => {
 		expect(retryAfterSeconds(value, NOW)).toBe(seconds);
+	});
+
+	it("at most what the caller says, when it says", () => {
+		expect(retryAfterSeconds(String(10 ** 9), NOW, 600)).toBe(600);
+		expect(retryAfterSeconds("300", NOW, 600)).toBe(300);
 	});
 
 	it.each([null, "", "soon", "-5", "1.5", "12abc"])("%j → undefined", (value) => {
