@@ -4,9 +4,11 @@
  * same code path as a live delivery (webhooks/apply.ts), rebuilt as webhooks/stored-delivery.ts does.
  * The ledger decides as for a sender's redelivery (src/ledger.ts): a `processed` or `ignored` event
  * is a duplicate and nothing changes; a `failed`, `unmatched` or `dead` one runs again (a new
- * attempt); a `deferred` one is first made due (`next_attempt_at = now()`), then runs. An erased
- * payload (`erased_at` set: its user was deleted, or retention took it) is refused: its skeleton is not
- * the event. One event is replayed at once and answers its outcome; many (`replayMany`, by a filter)
+ * attempt); a `deferred` one is first made due (`next_attempt_at = now()`), then runs: that run is
+ * one of its automatic attempts (src/ledger.ts: at attempt `maxDeferredAttempts` it is `unmatched`),
+ * so a bulk replay takes deferred events only when its filter names them. An erased payload
+ * (`erased_at` set: its user was deleted, or retention took it) is refused: its skeleton is not the
+ * event. One event is replayed at once and answers its outcome; many (`replayMany`, by a filter)
  * become `replay` jobs on the queue (queue/replay.ts), at most MAX_BULK_REPLAY per call.
  * Trust boundary: the caller is an authenticated operator; the payloads were verified on arrival.
  */
@@ -14,13 +16,14 @@ import { and, asc, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { database } from "../db/client";
 import { isTransient } from "../db/errors";
 import { type WebhookEventStatus, webhookEvents } from "../db/schema";
-import { retriedStatuses } from "../ledger";
+import { maxDeferredAttempts, retriedStatuses } from "../ledger";
 import { describeError, log } from "../log";
 import { enqueueJobs } from "../queue/enqueue";
 import type { ReplayJob } from "../queue/jobs";
 import { providerNamed } from "../queue/read-job";
 import { applyDeliveries, type EventOutcome } from "../webhooks/apply";
 import { storedBody, storedDelivery } from "../webhooks/stored-delivery";
+import { type Read, withStatusesAmong } from "./event-query";
 import { countEvents, type EventFilter, eventCondition } from "./ledger-queries";
 
 const e = webhookEvents;
@@ -45,6 +48,8 @@ export type ReplayResult =
 			outcome: EventOutcome;
 			/** The ledger row afterwards. */
 			event: { id: number; status: WebhookEventStatus; attempts: number; lastError: string | null };
+			/** Its status before the replay (`deferred`: the replay was one of its attempts). */
+			before: WebhookEventStatus;
 	  }
 	| { ok: false; reason: ReplayRefusal };
 
@@ -118,7 +123,7 @@ export async function replayEvent(env: Env, id: number): Promise<ReplayResult> {
 			.from(e)
 			.where(eq(e.id, id));
 		if (!after) return { ok: false, reason: "not_found" };
-		return { ok: true, outcome, event: after };
+		return { ok: true, outcome, event: after, before: row.status };
 	} catch (error) {
 		if (!isTransient(error)) throw error;
 		log("warn", "replay", { id, outcome: "retry", reason: "database_unavailable", ...describeError(error) });
@@ -133,11 +138,37 @@ export const MAX_BULK_REPLAY = 1000;
 export const replayableStatuses: readonly WebhookEventStatus[] = retriedStatuses;
 
 /**
+ * The statuses a bulk replay selects when its filter names none: not `deferred`, which runs again by
+ * itself, and whose automatic attempts each replay would use up.
+ */
+export const bulkReplayDefaultStatuses: readonly WebhookEventStatus[] = replayableStatuses.filter(
+	(status) => status !== "deferred",
+);
+
+/** What the operator is told of a deferred event's replay (the API's `note`, the dashboard, the CLI). */
+export const deferredReplayNote = `A replay of a deferred event counts as one of its attempts: it runs again by itself until attempt ${maxDeferredAttempts}, which records it unmatched if what it is about is still missing.`;
+
+/**
+ * A bulk replay's filter, as the API and the dashboard read it: its statuses among
+ * replayableStatuses (another one is refused: its replay would be a duplicate, or it is in flight),
+ * bulkReplayDefaultStatuses when it names none.
+ */
+export function bulkReplayFilter(filter: EventFilter): Read<EventFilter & { status: WebhookEventStatus[] }> {
+	return withStatusesAmong(
+		filter,
+		replayableStatuses,
+		bulkReplayDefaultStatuses,
+		"the statuses a replay runs again; processed and ignored events would be duplicates; deferred only when named",
+	);
+}
+
+/**
  * What a bulk replay selects: the filter's events that a replay would run again (the filter's
- * statuses among replayableStatuses; all of those when it names none) and whose payload is kept.
+ * statuses among replayableStatuses; bulkReplayDefaultStatuses when it names none) and whose
+ * payload is kept.
  */
 function replayable(filter: EventFilter): { filter: EventFilter; condition: SQL } {
-	const asked = filter.status === undefined ? replayableStatuses : [filter.status].flat();
+	const asked = filter.status === undefined ? bulkReplayDefaultStatuses : [filter.status].flat();
 	const statuses = asked.filter((status) => replayableStatuses.includes(status));
 	return {
 		filter: { ...filter, status: undefined },
@@ -147,13 +178,15 @@ function replayable(filter: EventFilter): { filter: EventFilter; condition: SQL 
 }
 
 export type BulkReplayResult =
-	| { ok: true; dryRun: true; count: number }
+	/** `count`: the events selected; `enqueue`: how many of them the same call without dry run enqueues (at most `limit`); `capped`: count > limit. */
+	| { ok: true; dryRun: true; count: number; enqueue: number; capped: boolean }
 	/** `capped`: more events matched than `limit`; replay again once these are consumed. */
 	| { ok: true; dryRun: false; enqueued: number; capped: boolean }
 	| { ok: false; reason: "database_unavailable" | "enqueue_failed" };
 
 /**
- * A bulk replay by `filter`. Dry run: how many events it would replay. Else enqueues one `replay` job
+ * A bulk replay by `filter` (read by bulkReplayFilter). Dry run: how many events it selects and how
+ * many of them it would enqueue (at most `limit`). Else enqueues one `replay` job
  * per event, oldest first, at most `limit` (1 … MAX_BULK_REPLAY); the queue's consumer applies them
  * as it applies a retry-later job (queue/replay.ts). Never throws on a database outage.
  */
@@ -167,7 +200,10 @@ export async function replayMany(
 	const limit = Math.min(MAX_BULK_REPLAY, Math.max(1, Math.trunc(options.limit ?? MAX_BULK_REPLAY)));
 	let rows: { provider: string; eventId: string }[];
 	try {
-		if (options.dryRun) return { ok: true, dryRun: true, count: await countEvents(db, rest, condition) };
+		if (options.dryRun) {
+			const count = await countEvents(db, rest, condition);
+			return { ok: true, dryRun: true, count, enqueue: Math.min(count, limit), capped: count > limit };
+		}
 		rows = await db
 			.select({ provider: e.provider, eventId: e.eventId })
 			.from(e)

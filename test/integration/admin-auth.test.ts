@@ -1,7 +1,7 @@
 /**
  * The admin API's door (issue 11): it exists only when ADMIN_TOKEN is set (404 on every path when it
  * is not, as any unknown path), answers 401 without the token or with a wrong one, and sends Hono's
- * secure headers. No cookie authenticates it: a cross-site form post carrying the dashboard's cookie
+ * secure headers and `Cache-Control: no-store` (its answers hold payloads). No cookie authenticates it: a cross-site form post carrying the dashboard's cookie
  * and no bearer token is refused like any other, and the refusal never echoes a token.
  */
 import { createExecutionContext, env } from "cloudflare:test";
@@ -9,6 +9,8 @@ import { describe, expect, it } from "vitest";
 import worker from "../../src/index";
 import { admin, adminToken, withoutAdmin } from "../support/admin";
 import { deliver } from "../support/deliver";
+import { ledgerRows } from "../support/rows";
+import { stripeEvent, stripeRequest } from "../support/stripe";
 
 const paths = [
 	["GET", "/events"],
@@ -73,6 +75,36 @@ describe("with ADMIN_TOKEN set", () => {
 		expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
 		expect(response.headers.get("strict-transport-security")).toMatch(/max-age=/);
 		expect(await response.json()).toMatchObject({ events: expect.any(Array) });
+	});
+
+	it.each([
+		["a list", "/events?limit=1", adminToken, 200],
+		["an event it does not have", "/events/999999999999", adminToken, 404],
+		["a refused filter", "/events?status=lost", adminToken, 400],
+		["the stats", "/stats", adminToken, 200],
+		["the runs", "/runs", adminToken, 200],
+		["a missing token", "/events", undefined, 401],
+	])("%s: Cache-Control: no-store (answers hold payloads, with personal data)", async (_, path, token, status) => {
+		const request = new Request(`http://shop.test/api/admin${path}`, {
+			headers: token ? { authorization: `Bearer ${token}` } : {},
+		});
+		const response = await worker.fetch(request, env, createExecutionContext());
+		expect(response.status).toBe(status);
+		expect(response.headers.get("cache-control")).toBe("no-store");
+		await response.body?.cancel();
+	});
+
+	it("an event's payload is sent with Cache-Control: no-store", async () => {
+		const event = stripeEvent("payment_intent.succeeded");
+		await deliver(await stripeRequest(event));
+		const [row] = await ledgerRows("stripe", event.id);
+		const request = new Request(`http://shop.test/api/admin/events/${row?.id}`, {
+			headers: { authorization: `Bearer ${adminToken}` },
+		});
+		const response = await worker.fetch(request, env, createExecutionContext());
+		expect(response.status).toBe(200);
+		expect(await response.json()).toMatchObject({ event: { payload: event } });
+		expect(response.headers.get("cache-control")).toBe("no-store");
 	});
 
 	it("a token set with surrounding spaces is the token without them", async () => {

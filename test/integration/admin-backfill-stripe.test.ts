@@ -275,6 +275,10 @@ describe("the request", () => {
 		["no since", {}],
 		["a since that is no time", { since: "last tuesday" }],
 		["a since in the future", { since: "2999-01-01T00:00:00Z" }],
+		["a since that does not exist", { since: "2026-02-30" }],
+		["a since beyond year 9999", { since: 999_999_999_999 }],
+		["null", null],
+		["a field it does not take", { since: "2026-05-01", types: ["charge.refunded"] }],
 	])("%s: 400, no run", async (_, body) => {
 		const { bindings, queue } = recoveryBindings();
 		const answer = await admin(bindings, "POST", "/backfill/stripe", body);
@@ -313,6 +317,10 @@ describe("the request", () => {
 		const ids = (answer.body.runs as { id: number }[]).map((r) => r.id);
 		expect(ids.indexOf(newer)).toBeLessThan(ids.indexOf(older));
 		expect((await admin(bindings, "GET", "/runs?kind=bogus")).status).toBe(400);
+		// a misspelt parameter would list every run: refused, named
+		const misspelt = await admin(bindings, "GET", "/runs?kinds=stripe_backfill");
+		expect(misspelt.status).toBe(400);
+		expect(misspelt.body).toMatchObject({ error: "invalid_request", field: "kinds" });
 		expect((await admin(bindings, "GET", "/runs/999999999")).status).toBe(404);
 	});
 });

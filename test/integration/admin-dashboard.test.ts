@@ -1,16 +1,23 @@
 /**
  * The dashboard at /admin through the Worker's own fetch: off without ADMIN_TOKEN, the log-in and its
- * cookie, the security headers, cross-site forms refused, and the pages an operator reads (events,
- * failures, an event and its replay, bulk replay's dry run, recovery, the chart) as the HTML they get.
- * The same flows in a real browser: test/browser/dashboard.test.ts.
+ * cookie, the security headers, cross-site forms and posts that are not forms refused, filters it
+ * cannot read refused with the reason (never dropped, which would widen a list or a bulk replay),
+ * errors told apart (the database unreachable, anything else), and the pages an operator reads
+ * (events, failures, an event and its replay, bulk replay's dry run, recovery, the chart) as the HTML
+ * they get. The same flows in a real browser: test/browser/dashboard.test.ts.
  */
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import easypostDelivered from "@fixtures/payloads/easypost/tracker.updated.delivered.json";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { deferredReplayNote } from "../../src/admin/replay";
 import { adminRuns, orders, webhookEvents } from "../../src/db/schema";
 import worker from "../../src/index";
+import { admin } from "../support/admin";
+import { carrierRequest } from "../support/carriers";
 import { uniqueId } from "../support/clerk";
 import { deliver, observe } from "../support/deliver";
+import { recordingQueue } from "../support/queue";
 import { ledgerRows, testDb } from "../support/rows";
 import { stripeEvent, stripeRequest } from "../support/stripe";
 import { unreachableDatabaseUrl } from "../support/unreachable";
@@ -69,7 +76,11 @@ describe("the dashboard is off without ADMIN_TOKEN", () => {
 		["GET", "/admin/login"],
 		["GET", "/admin/events"],
 		["GET", "/admin/stats"],
+		["GET", "/admin/recovery"],
 		["POST", "/admin/login"],
+		["POST", "/admin/logout"],
+		["POST", "/admin/events/1/replay"],
+		["POST", "/admin/replay"],
 	])("%s %s answers 404", async (method, path) => {
 		const request =
 			method === "POST" ? page(path, { form: { token: "" }, cookie: null }) : page(path, { cookie: null });
@@ -149,17 +160,51 @@ describe("every page", () => {
 	});
 });
 
-describe("a database the Worker cannot reach", () => {
-	it("is a 500 page that says so, and one error line without the token", async () => {
+describe("errors", () => {
+	it("a database the Worker cannot reach: a 503 page that says so, and one warn line without the token", async () => {
 		const down = { ...adminEnv, DATABASE_URL: unreachableDatabaseUrl } as Env;
 		const { response, html, logs } = await open(page("/admin/failures"), down);
-		expect(response.status).toBe(500);
-		expect(html).toContain("the database may be unreachable");
+		expect(response.status).toBe(503);
+		expect(html).toContain("The database could not be reached; nothing was changed. Try again.");
 		expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
 		expect(logs).toEqual([
-			expect.objectContaining({ level: "error", message: "admin dashboard error", path: "/admin/failures" }),
+			expect.objectContaining({
+				level: "warn",
+				message: "admin dashboard: database unavailable",
+				path: "/admin/failures",
+			}),
 		]);
 		expect(JSON.stringify(logs)).not.toContain(token);
+	});
+
+	it("any other error: a 500 page that does not blame the database, and one error line", async () => {
+		// a database that answers, but refuses the query for good (a role without the grant), at the network edge
+		const refusingHost = "refusing.localtest.me";
+		const realFetch = globalThis.fetch;
+		const fetchSpy = vi.spyOn(globalThis, "fetch").mockImplementation((input, init) => {
+			const url = new URL(input instanceof Request ? input.url : String(input));
+			if (url.hostname !== refusingHost) return realFetch(input, init);
+			const refusal = { message: "permission denied for table webhook_events", code: "42501", severity: "ERROR" };
+			return Promise.resolve(Response.json(refusal, { status: 400 }));
+		});
+		const printed: string[] = [];
+		const errorSpy = vi.spyOn(console, "error").mockImplementation((line: unknown) => printed.push(String(line)));
+		try {
+			const refusing = { ...adminEnv, DATABASE_URL: `postgres://shop:local@${refusingHost}:5432/shop` } as Env;
+			const ctx = createExecutionContext();
+			const response = await worker.fetch(page("/admin/failures"), refusing, ctx);
+			await waitOnExecutionContext(ctx);
+			const html = await response.text();
+			expect(response.status).toBe(500);
+			expect(html).toContain("an unexpected error (the Worker log has the details)");
+			expect(html).not.toMatch(/database/i);
+			expect(printed.map((line) => JSON.parse(line))).toEqual([
+				expect.objectContaining({ level: "error", message: "admin dashboard error", path: "/admin/failures" }),
+			]);
+		} finally {
+			fetchSpy.mockRestore();
+			errorSpy.mockRestore();
+		}
 	});
 });
 
@@ -184,6 +229,32 @@ describe("cross-site forms", () => {
 		expect(after).toMatchObject({ status: "unmatched", attempts: row.attempts });
 	});
 
+	it.each([
+		["JSON from another site", "application/json", { origin: "https://evil.example", "sec-fetch-site": "cross-site" }],
+		["JSON from this site", "application/json", {}],
+		["octet-stream from another site", "application/octet-stream", { origin: "https://evil.example" }],
+		["text/plain from this site", "text/plain;charset=UTF-8", {}],
+		["a body without a content type", null, {}],
+	])(
+		"a bulk replay posted as %s (csrf() checks forms only) is refused 415, nothing enqueued",
+		async (_, type, sent) => {
+			const { row } = await unmatchedPayment();
+			const headers = new Headers({ cookie: `admin_token=${token}`, origin, "sec-fetch-site": "same-origin", ...sent });
+			if (type) headers.set("content-type", type);
+			const body = type === "application/json" ? JSON.stringify({ type: row.eventType }) : `type=${row.eventType}`;
+			const request = new Request(`${origin}/admin/replay`, { method: "POST", headers, body, redirect: "manual" });
+			if (!type) request.headers.delete("content-type");
+			const jobs = recordingQueue();
+			const { response, html, logs } = await open(request, { ...adminEnv, JOBS: jobs });
+			expect(response.status).toBe(415);
+			expect(html).toContain("The dashboard takes form posts only");
+			expect(jobs.sent).toEqual([]);
+			expect(logs).toEqual([
+				{ level: "warn", message: "admin dashboard: not a form post refused", path: "/admin/replay" },
+			]);
+		},
+	);
+
 	it("a log-in posted from another site is refused too (no cookie is set)", async () => {
 		const request = page("/admin/login", {
 			cookie: null,
@@ -193,6 +264,73 @@ describe("cross-site forms", () => {
 		const { response } = await open(request);
 		expect(response.status).toBe(403);
 		expect(response.headers.get("set-cookie")).toBeNull();
+	});
+});
+
+describe("filters it cannot read: a 400 page with the reason, nothing listed or changed", () => {
+	it.each([
+		["/admin/events?status=lost", "status"],
+		["/admin/events?status=failed&status=lost", "status"],
+		["/admin/events?since=yesterday", "since"],
+		["/admin/events?since=999999999999", "since"],
+		["/admin/events?since=2026-02-30T10:00", "since"],
+		["/admin/events?until=2026-05-01T24:00", "until"],
+		["/admin/events?type=%00", "type"],
+		["/admin/events?provider=stripe&provider=clerk", "provider"],
+		["/admin/events?cursor=not-a-cursor", "cursor"],
+		["/admin/events?stauts=failed", "stauts"],
+		["/admin/failures?status=processed", "status"],
+		["/admin/replay?dry_run=1&status=processed", "status"],
+		["/admin/replay?dry_run=1&status=lost", "status"],
+		["/admin/replay?dry_run=1&until=2026-13-01", "until"],
+		["/admin/stats?hours=5", "hours"],
+	])("%s", async (path, field) => {
+		const { response, html } = await open(page(path));
+		expect(response.status).toBe(400);
+		expect(html).toContain(`Nothing was listed or changed: ${field}: expected`);
+		expect(response.headers.get("cache-control")).toBe("no-store");
+	});
+
+	it("a status no replay runs again is refused as the API refuses it", async () => {
+		const api = await admin("/events/replay", { body: { status: "processed", dry_run: true } });
+		expect(api.status).toBe(400);
+		const { response, html } = await open(page("/admin/replay?dry_run=1&status=processed"));
+		expect(response.status).toBe(400);
+		expect(html).toContain(String(api.body.message));
+	});
+
+	it("a bulk replay posted with a filter it cannot read enqueues nothing", async () => {
+		const jobs = recordingQueue();
+		const forms: Record<string, string>[] = [
+			{ status: "processed" },
+			{ since: "2026-02-30T00:00" },
+			{ type: "a\u0000" },
+			{ stauts: "x" },
+		];
+		for (const form of forms) {
+			const { response } = await open(page("/admin/replay", { form }), { ...adminEnv, JOBS: jobs });
+			expect(response.status, JSON.stringify(form)).toBe(400);
+		}
+		expect(jobs.sent).toEqual([]);
+	});
+
+	it("a provider this Worker does not serve matches nothing, rather than every event", async () => {
+		await unmatchedPayment();
+		const events = await open(page("/admin/events?provider=paypal"));
+		expect(events.response.status).toBe(200);
+		expect(events.html).toContain("No events match.");
+		expect(events.html).toContain('<option value="paypal" selected="">paypal</option>');
+		const counted = await open(page("/admin/replay?dry_run=1&provider=paypal"));
+		expect(counted.html).toContain('<strong data-testid="dry-run-count">0</strong>');
+	});
+
+	it("empty fields (what a form sends for any) filter nothing", async () => {
+		const { event } = await unmatchedPayment();
+		const { response, html } = await open(
+			page(`/admin/failures?provider=&type=${event.type}&since=&until=&status=unmatched&status=`),
+		);
+		expect(response.status).toBe(200);
+		expect(html).toContain(event.id);
 	});
 });
 
@@ -257,7 +395,46 @@ describe("pages", () => {
 		const counted = await open(page(`/admin/replay?dry_run=1&type=${type}&status=unmatched`));
 		expect(counted.response.status).toBe(200);
 		expect(counted.html).toContain('<strong data-testid="dry-run-count">1</strong> event match');
+		expect(counted.html).toContain('one run enqueues <strong data-testid="dry-run-enqueue">1</strong>.');
 		expect(counted.html).toContain('<input type="hidden" name="status" value="unmatched"/>');
+
+		const jobs = recordingQueue();
+		const replayed = await open(page("/admin/replay", { form: { type, status: "unmatched" } }), {
+			...adminEnv,
+			JOBS: jobs,
+		});
+		expect(replayed.response.status).toBe(303);
+		expect(replayed.response.headers.get("location")).toBe("/admin/replay?enqueued=1&capped=0");
+		expect(jobs.sent).toEqual([{ kind: "replay", provider: "stripe", eventId: row.eventId }]);
+	});
+
+	it("bulk replay leaves deferred events out unless their box is ticked; a deferred event's page says a replay is an attempt", async () => {
+		const type = `test.bulk_${uniqueId("t")}`;
+		const { row } = await unmatchedPayment();
+		const parcel = structuredClone(easypostDelivered) as typeof easypostDelivered;
+		parcel.id = uniqueId("evt");
+		parcel.result.tracking_code = uniqueId("TRK").toUpperCase();
+		await deliver(await carrierRequest("easypost", parcel), { ...env, JOBS: recordingQueue() });
+		const [deferred] = await ledgerRows("easypost", parcel.id);
+		expect(deferred?.status).toBe("deferred");
+		for (const id of [row.id, deferred?.id as number])
+			await testDb().update(webhookEvents).set({ eventType: type }).where(eq(webhookEvents.id, id));
+
+		const form = await open(page(`/admin/replay?type=${type}`));
+		expect(form.html).toContain('<input type="checkbox" name="status" value="unmatched" checked=""/>');
+		expect(form.html).toContain('<input type="checkbox" name="status" value="deferred"/>');
+		const unticked = await open(page(`/admin/replay?dry_run=1&type=${type}`));
+		expect(unticked.html).toContain('<strong data-testid="dry-run-count">1</strong>');
+		const ticked = await open(page(`/admin/replay?dry_run=1&type=${type}&status=deferred&status=unmatched`));
+		expect(ticked.html).toContain('<strong data-testid="dry-run-count">2</strong>');
+		// the failures view lists both, and its bulk link names no status unless one was chosen
+		const failures = await open(page(`/admin/failures?type=${type}`));
+		expect(failures.html).toContain(`href="/admin/replay?type=${type}&amp;dry_run=1"`);
+		const chosen = await open(page(`/admin/failures?type=${type}&status=deferred`));
+		expect(chosen.html).toContain(`href="/admin/replay?type=${type}&amp;status=deferred&amp;dry_run=1"`);
+
+		const detail = await open(page(`/admin/events/${deferred?.id}`));
+		expect(detail.html).toContain(deferredReplayNote);
 	});
 
 	it("the stats page draws events per hour by status as an SVG of bars", async () => {

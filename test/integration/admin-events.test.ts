@@ -2,8 +2,11 @@
  * GET /api/admin/events and /api/admin/events/:id (issue 11): the ledger filtered by provider, type,
  * status and time range, newest first (received_at, then id), paged by an opaque cursor that loses
  * nothing and repeats nothing, even among events received in the same microsecond; one event with its
- * stored payload, attempts and last error, an erased one as its skeleton. The events are moved into an
- * hour of their own in the past, so that the filters find them alone.
+ * stored payload, attempts and last error, an erased one as its skeleton. A filter is read exactly:
+ * repeated statuses merged, an empty parameter not given, and a value it cannot read (an unknown
+ * parameter or status, text Postgres cannot hold, a date that does not exist or that a timestamptz
+ * and a Date cannot both hold) refused 400 before any query, never a 500 nor a wider list. The events
+ * are moved into an hour of their own in the past, so that the filters find them alone.
  */
 import { describe, expect, it } from "vitest";
 import { admin, bodyOf } from "../support/admin";
@@ -78,6 +81,11 @@ describe("GET /api/admin/events", () => {
 		expect(keys(await admin(`/events?${window}&provider=stripe&status=processed`))).toEqual([applied.id]);
 		expect(keys(await admin(`/events?${window}&type=payment_intent.payment_failed`))).toEqual([failed.id]);
 		expect(keys(await admin(`/events?${window}&provider=stripe&type=user.created`))).toEqual([]);
+		// repeated statuses are merged, as the dashboard's checkboxes send them; empty parameters filter nothing
+		expect(keys(await admin(`/events?${window}&status=failed&status=unmatched`))).toEqual([failed.id, unmatched.id]);
+		expect(keys(await admin(`/events?${window}&status=&provider=`))).toEqual(keys(all));
+		// a provider this Worker does not serve is a value like another: it matches nothing
+		expect(keys(await admin(`/events?${window}&provider=paypal`))).toEqual([]);
 	});
 
 	it("pages with the cursor: every event once, in order, whatever the page size", async () => {
@@ -106,6 +114,20 @@ describe("GET /api/admin/events", () => {
 		["limit=0", "limit"],
 		["limit=201", "limit"],
 		["cursor=not-a-cursor", "cursor"],
+		["status=processed,lost", "status"],
+		["status=failed&status=lost", "status"],
+		["stauts=failed", "stauts"],
+		["provider=stripe&provider=clerk", "provider"],
+		["type=%00", "type"],
+		["provider=a%00b", "provider"],
+		["since=999999999999", "since"],
+		["since=2026-02-30", "since"],
+		["since=2026-02-29T10:00:00Z", "since"],
+		["until=2026-05-01T24:00:00Z", "until"],
+		["until=2026-05-01T10:60", "until"],
+		["until=2026-05-01T10:00:00%2B24:00", "until"],
+		["since=1969-12-31T23:59:59Z", "since"],
+		["since=%2B033658-09-27T01:46:39Z", "since"],
 		[`cursor=${btoa("2024-02-30T00:00:00.000000Z|1").replace(/=+$/, "")}`, "cursor"],
 	])("refuses ?%s (400, the field named)", async (query, field) => {
 		const answer = await admin(`/events?${query}`);

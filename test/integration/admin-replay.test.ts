@@ -2,14 +2,18 @@
  * Replay through the admin API (issue 11): the stored, already verified payload applied again through
  * the same code path as a live delivery. A failed or unmatched event replayed after its cause is fixed
  * becomes `processed` (the order it is about now exists; a database rule that refused it is gone); a
- * processed event replayed changes nothing; a deferred one is run at once; an erased payload is
- * refused. Bulk replay by a filter: a dry run counts, then `replay` jobs are enqueued and consumed
- * through the Worker's queue(), capped by `limit`.
+ * processed event replayed changes nothing; a deferred one is run at once (and told it was one of its
+ * attempts); an erased payload is refused. Bulk replay by a filter: a dry run counts what matches and
+ * what the same call would enqueue, then `replay` jobs are enqueued and consumed through the Worker's
+ * queue(), capped by `limit`; deferred events only when named; and a body it cannot read exactly (an
+ * unknown field, an empty filter, null, a status no replay runs again, a date that does not exist) is
+ * refused rather than read as a wider replay.
  */
 import { env } from "cloudflare:test";
 import easypostDelivered from "@fixtures/payloads/easypost/tracker.updated.delivered.json";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { deferredReplayNote } from "../../src/admin/replay";
 import { orders, shipments, webhookEvents } from "../../src/db/schema";
 import { admin, adminToken, bodyOf } from "../support/admin";
 import { carrierRequest } from "../support/carriers";
@@ -147,6 +151,9 @@ describe("POST /api/admin/events/:id/replay", () => {
 		);
 
 		expect(bodyOf(replayed)).toMatchObject({ outcome: "applied", event: { status: "processed", attempts: 2 } });
+		// the replay was one of its attempts, and the answer says so
+		expect(bodyOf(replayed).note).toBe(deferredReplayNote);
+		expect(deferredReplayNote).toContain("counts as one of its attempts");
 		expect(await ledgerRow("easypost", event.id)).toMatchObject({ status: "processed", nextAttemptAt: null });
 		const [shipment] = await testDb()
 			.select()
@@ -207,12 +214,7 @@ describe("POST /api/admin/events/replay (bulk)", () => {
 
 		const dryRun = await admin("/events/replay", { body: { ...filter, dry_run: true } });
 		expect(dryRun.status).toBe(200);
-		expect(dryRun.body).toEqual({ dry_run: true, count: 3 });
-		// a status the replay would not run again selects nothing
-		expect((await admin("/events/replay", { body: { ...filter, status: "processed", dry_run: true } })).body).toEqual({
-			dry_run: true,
-			count: 0,
-		});
+		expect(dryRun.body).toEqual({ dry_run: true, count: 3, enqueue: 3, capped: false });
 
 		for (const order of unmatched) await createOrder(order);
 		const jobs = recordingQueue();
@@ -262,15 +264,97 @@ describe("POST /api/admin/events/replay (bulk)", () => {
 		expect(jobs.sent).toEqual(events.slice(0, 2).map((e) => ({ kind: "replay", provider: "stripe", eventId: e.id })));
 	});
 
+	it("a dry run with a limit says how many match and how many the same call enqueues", async () => {
+		const events = [paymentFor(newOrderKeys()), paymentFor(newOrderKeys()), paymentFor(newOrderKeys())];
+		for (const event of events) await deliver(await stripeRequest(event));
+		const window = await inAMinuteOfTheirOwn(events.map((e) => e.id));
+
+		const dry = await admin("/events/replay", { body: { ...window, limit: 2, dry_run: true } });
+		const jobs = recordingQueue();
+		const real = await admin("/events/replay", { body: { ...window, limit: 2 } }, { ...env, JOBS: jobs });
+
+		expect(dry.body).toEqual({ dry_run: true, count: 3, enqueue: 2, capped: true });
+		expect(real.body).toEqual({ dry_run: false, enqueued: 2, capped: true });
+		expect(jobs.sent).toHaveLength(bodyOf(dry).enqueue);
+	});
+
+	it("takes deferred events only when the filter names them (each replay is one of their attempts)", async () => {
+		const deferred = structuredClone(easypostDelivered) as typeof easypostDelivered;
+		deferred.id = uniqueId("evt");
+		deferred.result.tracking_code = uniqueId("TRK").toUpperCase();
+		await deliver(await carrierRequest("easypost", deferred), { ...env, JOBS: recordingQueue() });
+		const unmatched = paymentFor(newOrderKeys());
+		await deliver(await stripeRequest(unmatched));
+		const window = await inAMinuteOfTheirOwn([unmatched.id]);
+		await testDb()
+			.update(webhookEvents)
+			.set({ receivedAt: new Date(new Date(window.since).getTime() + 30_000) })
+			.where(and(eq(webhookEvents.provider, "easypost"), eq(webhookEvents.eventId, deferred.id)));
+		expect(await ledgerRow("easypost", deferred.id)).toMatchObject({ status: "deferred", attempts: 1 });
+
+		const unnamed = await admin("/events/replay", { body: { ...window, dry_run: true } });
+		const named = await admin("/events/replay", { body: { ...window, status: "deferred", dry_run: true } });
+		const jobs = recordingQueue();
+		const replayed = await admin("/events/replay", { body: window }, { ...env, JOBS: jobs });
+
+		expect(unnamed.body).toMatchObject({ count: 1 });
+		expect(named.body).toMatchObject({ count: 1 });
+		expect(replayed.body).toEqual({ dry_run: false, enqueued: 1, capped: false });
+		expect(jobs.sent).toEqual([{ kind: "replay", provider: "stripe", eventId: unmatched.id }]);
+		expect(await ledgerRow("easypost", deferred.id)).toMatchObject({ status: "deferred", attempts: 1 });
+	});
+
 	it.each([
 		[{ status: "nonsense" }, "status"],
 		[{ since: "yesterday" }, "since"],
 		[{ limit: 1001 }, "limit"],
 		[{ limit: 0 }, "limit"],
-	])("refuses %j (400, the field named)", async (body, field) => {
-		const answer = await admin("/events/replay", { body });
+		[{ limit: 2.5 }, "limit"],
+		// a misspelt field would otherwise filter nothing: every replayable event
+		[{ stauts: "failed" }, "stauts"],
+		[{ status: "failed", dry_rn: true }, "dry_rn"],
+		// an empty filter is not "any"
+		[{ status: [] }, "status"],
+		[{ status: "" }, "status"],
+		[{ status: ["failed", ""] }, "status"],
+		[{ status: "," }, "status"],
+		[{ provider: "" }, "provider"],
+		[{ type: "  " }, "type"],
+		[{ since: "" }, "since"],
+		// a status whose replay would be a duplicate (or that is in flight): refused, as the dashboard does
+		[{ status: "processed" }, "status"],
+		[{ status: ["failed", "ignored"] }, "status"],
+		[{ status: "received" }, "status"],
+		// what Postgres cannot hold, or a date that does not exist
+		[{ type: "a\u0000b" }, "type"],
+		[{ provider: "\ud800" }, "provider"],
+		[{ since: "2026-02-30" }, "since"],
+		[{ until: "2026-05-01T24:00:00Z" }, "until"],
+		[{ since: 999_999_999_999 }, "since"],
+		[{ since: "+033658-09-27T01:46:39Z" }, "since"],
+		[{ since: -1 }, "since"],
+		[{ dry_run: "true" }, "dry_run"],
+	])("refuses %j (400, the field named), enqueues nothing", async (body, field) => {
+		const jobs = recordingQueue();
+		const answer = await admin("/events/replay", { body }, { ...env, JOBS: jobs });
 		expect(answer.status).toBe(400);
-		expect(answer.body).toMatchObject({ error: "invalid_request", field });
+		expect(answer.body).toMatchObject({ error: "invalid_request", field, message: expect.stringContaining(field) });
+		expect(jobs.sent).toEqual([]);
+		expect(answer.databaseRequests).toEqual([]);
+	});
+
+	it.each([
+		["null", null],
+		["a list", [{ status: "failed" }]],
+		["a string", "failed"],
+		["a number", 0],
+	])("refuses a body that is %s (400), enqueues nothing", async (_, body) => {
+		const jobs = recordingQueue();
+		const answer = await admin("/events/replay", { body: body as object }, { ...env, JOBS: jobs });
+		expect(answer.status).toBe(400);
+		expect(answer.body).toMatchObject({ error: "invalid_json" });
+		expect(jobs.sent).toEqual([]);
+		expect(answer.databaseRequests).toEqual([]);
 	});
 
 	it("refuses a body that is not JSON (400)", async () => {

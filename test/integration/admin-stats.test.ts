@@ -110,6 +110,13 @@ describe("GET /api/admin/stats", () => {
 		["window_hours=745", "window_hours"],
 		["window_hours=two", "window_hours"],
 		["at=yesterday", "at"],
+		["at=2026-02-30", "at"],
+		["at=999999999999", "at"],
+		// its window would end in year 10000
+		["at=9999-12-31T23:30:00Z", "at"],
+		["at=%00", "at"],
+		["at=2026-05-01&at=2026-05-02", "at"],
+		["window=24", "window"],
 	])("refuses ?%s (400, the field named)", async (query, field) => {
 		const answer = await admin(`/stats?${query}`);
 		expect(answer.status).toBe(400);

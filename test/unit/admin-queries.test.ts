@@ -17,7 +17,13 @@ import shippoDelivered from "@fixtures/payloads/shippo/track_updated.DELIVERED.j
 import stripeSucceeded from "@fixtures/payloads/stripe/payment_intent.succeeded.json";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readEventListQuery, readFilter, readInstant } from "../../src/admin/event-query";
+import {
+	queryValuesOf,
+	readEventListQuery,
+	readFilter,
+	readInstant,
+	withStatusesAmong,
+} from "../../src/admin/event-query";
 import { eventTimeFields, eventTimeMs } from "../../src/admin/event-time";
 import { decodeCursor, percentilesOf } from "../../src/admin/ledger-queries";
 import { providers } from "../../src/providers";
@@ -143,6 +149,8 @@ describe("the filter of a query string", () => {
 		[{ since: "last week" }, "since"],
 		[{ until: "2026-13-01" }, "until"],
 		[{ until: "99999999999999" }, "until"],
+		[{ type: "a\u0000b" }, "type"],
+		[{ provider: "\udc00" }, "provider"],
 	])("refuses %j, naming the field", (values, field) => {
 		expect(readFilter(values)).toMatchObject({ ok: false, field });
 	});
@@ -159,5 +167,71 @@ describe("the filter of a query string", () => {
 			value: new Date("2026-05-01T08:00:00Z"),
 		});
 		expect(readInstant("at", "0")).toEqual({ ok: true, value: new Date(0) });
+		// without a zone: UTC (a datetime-local field's value)
+		expect(readInstant("at", "2026-11-02T14:03")).toEqual({ ok: true, value: new Date("2026-11-02T14:03:00Z") });
+		expect(readInstant("at", "2028-02-29T23:59:59.999-0130")).toEqual({
+			ok: true,
+			value: new Date("2028-03-01T01:29:59.999Z"),
+		});
+		expect(readInstant("at", "9999-12-31T23:59:59.999Z")).toMatchObject({ ok: true });
+		expect(readInstant("at", "253402300799")).toMatchObject({ ok: true });
+	});
+
+	it.each([
+		"2026-02-30",
+		"2026-02-29T00:00:00Z",
+		"2026-04-31",
+		"2026-00-10",
+		"2026-05-01T24:00:00Z",
+		"2026-05-01T23:60",
+		"2026-05-01T23:59:60Z",
+		"2026-05-01T10:00:00+24:00",
+		"2026-05-01T10:00:00+02:60",
+		"1969-12-31T23:59:59Z",
+		"1970-01-01T00:30:00+01:00",
+		"0099-01-01",
+		"+033658-09-27T01:46:39Z",
+		"10000-01-01",
+		"999999999999",
+		"253402300800",
+		"-1",
+		"1.5",
+		"2026-05-01Z",
+		"",
+	])("an instant that does not exist, or that a timestamptz and a Date cannot both hold, is refused: %j", (text) => {
+		expect(readInstant("at", text)).toMatchObject({ ok: false, field: "at" });
+	});
+});
+
+describe("a query string's parameters", () => {
+	const params = (text: string) => new URLSearchParams(text);
+	const allowed = ["provider", "status", "since"];
+
+	it("merges every status, takes the others once, and counts empty values as not given", () => {
+		expect(queryValuesOf(params("status=failed&status=dead,unmatched&provider=stripe&since="), allowed)).toEqual({
+			ok: true,
+			value: { status: "failed,dead,unmatched", provider: "stripe" },
+		});
+		expect(queryValuesOf(params("status=&status=%20"), allowed)).toEqual({ ok: true, value: {} });
+	});
+
+	it.each([
+		["stauts=failed", "stauts"],
+		["provider=stripe&provider=clerk", "provider"],
+		[`${"x".repeat(100)}=1`, `${"x".repeat(60)}…`],
+	])("refuses %s, naming the parameter", (text, field) => {
+		expect(queryValuesOf(params(text), allowed)).toMatchObject({ ok: false, field });
+	});
+
+	it("a view's statuses: its own only, its defaults when none is named", () => {
+		expect(withStatusesAmong({ provider: "stripe" }, ["failed", "dead"], ["failed"], "why")).toEqual({
+			ok: true,
+			value: { provider: "stripe", status: ["failed"] },
+		});
+		expect(withStatusesAmong({ status: ["processed"] }, ["failed", "dead"], ["failed"], "why")).toMatchObject({
+			ok: false,
+			field: "status",
+			message: "one or more of failed, dead (why)",
+		});
 	});
 });

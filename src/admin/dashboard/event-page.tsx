@@ -5,12 +5,15 @@
  * replayed. Trust boundary: the payload is a verified provider body, shown escaped, never as HTML.
  */
 import type { EventDetail } from "../ledger-queries";
+import { deferredReplayNote } from "../replay";
 import { formatInstant, Layout, Notice, Status } from "./layout";
 
 /** What a replay just did to the event, as the page's notice tells it. */
 export interface ReplayNotice {
 	outcome: string;
 	status?: string | undefined;
+	/** The event was deferred: the replay was one of its attempts. */
+	deferred?: boolean | undefined;
 }
 
 /** The stored payload as indented JSON (the verified body verbatim when only it holds the event exactly). */
@@ -51,6 +54,7 @@ export function EventPage(props: {
 				<Notice kind={props.replayed.outcome === "failed" ? "error" : "info"}>
 					Replayed: <strong>{props.replayed.outcome}</strong>
 					{replayExplained[props.replayed.outcome] ? ` (${replayExplained[props.replayed.outcome]})` : ""}.
+					{props.replayed.deferred ? ` ${deferredReplayNote}` : ""}
 				</Notice>
 			) : null}
 			{props.refused ? <Notice kind="error">Not replayed: {props.refused}</Notice> : null}
@@ -97,6 +101,7 @@ export function EventPage(props: {
 						Runs the stored, verified payload again through the same code as a live delivery. An event that already
 						applied (processed or ignored) is a duplicate and changes nothing.
 					</p>
+					{event.status === "deferred" ? <p class="muted">{deferredReplayNote}</p> : null}
 					<button type="submit">Replay this event</button>
 				</form>
 			)}

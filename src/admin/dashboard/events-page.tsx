@@ -29,6 +29,12 @@ export function FilterForm(props: {
 				Provider
 				<select name="provider">
 					<option value="">any</option>
+					{/* a provider this Worker does not serve (it matches nothing), kept so that the form shows the filter */}
+					{props.filter.provider && !providerNames.includes(props.filter.provider) ? (
+						<option value={props.filter.provider} selected>
+							{props.filter.provider}
+						</option>
+					) : null}
 					{providerNames.map((name) => (
 						<option value={name} selected={props.filter.provider === name}>
 							{name}
@@ -109,12 +115,17 @@ export function EventsPage(props: {
 	view: "events" | "failures";
 	nonce: string | undefined;
 	filter: DashboardFilter;
+	/** The query named the statuses (else the view's defaults were used, and the bulk link names none). */
+	statusesNamed: boolean;
 	statuses: readonly WebhookEventStatus[];
 	events: EventSummary[];
 	nextCursor: string | null;
 	notice?: string;
 }) {
 	const action = `/admin/${props.view}`;
+	// bulk replay takes its own default statuses (not deferred) unless these were chosen
+	const { status: _, ...unnamed } = props.filter;
+	const bulkFilter = props.statusesNamed ? props.filter : unnamed;
 	const title = props.view === "failures" ? "Failures" : "Events";
 	return (
 		<Layout title={title} nonce={props.nonce} current={props.view}>
@@ -123,7 +134,7 @@ export function EventsPage(props: {
 					Events that did not apply: <strong>failed</strong> (an error), <strong>unmatched</strong> (about a row that
 					does not exist), <strong>dead</strong> (gave up after the queue's retries) and <strong>deferred</strong>{" "}
 					(waiting to run again). Fix the cause, then replay them one by one or{" "}
-					<a href={`/admin/replay?${filterQuery(props.filter, { dry_run: "1" })}`}>in bulk</a>.
+					<a href={`/admin/replay?${filterQuery(bulkFilter, { dry_run: "1" })}`}>in bulk</a>.
 				</p>
 			) : null}
 			<FilterForm action={action} filter={props.filter} statuses={props.statuses} />

@@ -1,12 +1,19 @@
 /**
  * @module admin/dashboard/filters
- * The ledger filters of the dashboard's forms, read from and written to a query string: provider,
- * type, one or more statuses, and a time range. A datetime-local field carries no zone: the dashboard
- * shows and reads every time as UTC. Trust boundary: values come from the operator's browser; what
- * is not a known provider or status, or not a time, is dropped rather than passed to a query.
+ * The ledger filters of the dashboard's views, read from a query string (or a form's fields) and
+ * written back to one: provider, type, one or more statuses, and a time range. They are read by the
+ * admin API's own reader (admin/event-query.ts), so a filter means the same in both; a datetime-local
+ * field carries no zone and is read as UTC, as the dashboard shows every time.
+ * Trust boundary: values come from the operator's browser. A value that cannot be read (a status
+ * that is none or that the view does not list, an impossible date, text Postgres cannot hold, a
+ * parameter the view does not take) is refused with the reason (a 400 page), never dropped: dropping
+ * it would widen what the view lists or a bulk replay enqueues. An empty field is not given.
  */
-import { type WebhookEventStatus, webhookEventStatuses } from "../../db/schema";
+import type { WebhookEventStatus } from "../../db/schema";
 import { providers } from "../../providers";
+import { filterFields, queryValuesOf, type Read, readFilter, withStatusesAmong } from "../event-query";
+import { type Cursor, decodeCursor, type EventFilter } from "../ledger-queries";
+import { bulkReplayFilter } from "../replay";
 
 /** What the dashboard filters the ledger by; the names of the shared ledger queries' filter. */
 export interface DashboardFilter {
@@ -23,49 +30,58 @@ export const failureStatuses: WebhookEventStatus[] = ["failed", "unmatched", "de
 /** Every provider's name, in the registry's order, for the provider select. */
 export const providerNames: string[] = providers.map((provider) => provider.name);
 
-const isStatus = (value: string): value is WebhookEventStatus =>
-	(webhookEventStatuses as readonly string[]).includes(value);
+/** A view that lists or selects ledger events by a filter. */
+export type FilterView = "events" | "failures" | "replay";
+
+/** A view's filter as read: `statusesNamed` when the query named statuses (else the view's defaults apply). */
+export interface ViewFilter {
+	filter: DashboardFilter;
+	statusesNamed: boolean;
+	cursor: Cursor | undefined;
+}
+
+/** The statuses a view takes, and those it shows when none is named. */
+function withViewStatuses(view: FilterView, filter: EventFilter): Read<EventFilter> {
+	if (view === "failures")
+		return withStatusesAmong(filter, failureStatuses, failureStatuses, "the statuses the failures view lists");
+	if (view === "replay") return bulkReplayFilter(filter);
+	return { ok: true, value: filter };
+}
 
 /**
- * A time from a form field: `2026-11-02T14:03` (datetime-local, read as UTC), a full ISO 8601 time
- * with its zone, or unix seconds. Undefined when empty or not a time.
+ * The filter of a view's query string (or of a form's fields): its filter fields, `cursor` where the
+ * view pages, and the parameters in `extra` (left to the caller). Every other parameter is refused.
  */
-export function parseTime(value: string | undefined): Date | undefined {
-	const text = value?.trim();
-	if (!text) return undefined;
-	if (/^\d{1,12}$/.test(text)) return new Date(Number(text) * 1000);
-	const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
-	const date = new Date(zoned);
-	return Number.isNaN(date.getTime()) ? undefined : date;
+export function readViewFilter(
+	query: URLSearchParams,
+	view: FilterView,
+	extra: readonly string[] = [],
+): Read<ViewFilter> {
+	const paged = view === "replay" ? [] : ["cursor"];
+	const values = queryValuesOf(query, [...filterFields, ...paged, ...extra]);
+	if (!values.ok) return values;
+	const read = readFilter(values.value);
+	if (!read.ok) return read;
+	const filter = withViewStatuses(view, read.value);
+	if (!filter.ok) return filter;
+	const cursorText = view === "replay" ? undefined : values.value.cursor;
+	const cursor = cursorText === undefined ? undefined : decodeCursor(cursorText);
+	if (cursorText !== undefined && cursor === undefined)
+		return { ok: false, field: "cursor", message: "the link of the previous page, unchanged" };
+	const { status, ...rest } = filter.value;
+	return {
+		ok: true,
+		value: {
+			filter: { ...rest, ...(status === undefined ? {} : { status: [status].flat() }) } as DashboardFilter,
+			statusesNamed: values.value.status !== undefined,
+			cursor,
+		},
+	};
 }
 
 /** A time as a datetime-local field shows it (UTC, to the minute); empty for none. */
 export function timeField(value: Date | undefined): string {
 	return value ? value.toISOString().slice(0, 16) : "";
-}
-
-/**
- * The filter a query string describes. `allowed` limits the statuses (the failures view); when the
- * query names none of them, `defaultStatuses` apply (none: any status).
- */
-export function readFilter(
-	query: URLSearchParams,
-	options: { allowed?: readonly WebhookEventStatus[]; defaultStatuses?: WebhookEventStatus[] } = {},
-): DashboardFilter {
-	const filter: DashboardFilter = {};
-	const provider = query.get("provider")?.trim();
-	if (provider && providerNames.includes(provider)) filter.provider = provider;
-	const type = query.get("type")?.trim();
-	if (type) filter.type = type.slice(0, 200);
-	const allowed = options.allowed ?? webhookEventStatuses;
-	const statuses = [...new Set(query.getAll("status"))].filter((s) => isStatus(s) && allowed.includes(s));
-	if (statuses.length > 0) filter.status = statuses as WebhookEventStatus[];
-	else if (options.defaultStatuses) filter.status = [...options.defaultStatuses];
-	const since = parseTime(query.get("since") ?? undefined);
-	if (since) filter.since = since;
-	const until = parseTime(query.get("until") ?? undefined);
-	if (until) filter.until = until;
-	return filter;
 }
 
 /** The query string of a filter (and extra parameters), as links and hidden fields carry it. */

@@ -4,9 +4,12 @@
  * forms, readable without JavaScript. Off (404, as every admin path) unless ADMIN_TOKEN is set. Every
  * page but the log-in needs the `admin_token` cookie (session.ts); every answer carries Hono's
  * secureHeaders with a Content-Security-Policy that allows no script and only the page's own
- * stylesheet (by nonce), and `Cache-Control: no-store` (payloads are shown). Every form posts
- * through Hono's csrf(): a POST whose Origin and Sec-Fetch-Site are not this site's is refused 403,
- * before the cookie is even read (which SameSite=Strict already keeps from other sites).
+ * stylesheet (by nonce), and `Cache-Control: no-store` (payloads are shown). Every POST is checked
+ * before the cookie is even read (which SameSite=Strict already keeps from other sites): Hono's
+ * csrf() refuses 403 a form-like one (a urlencoded, multipart or text/plain body, or no content
+ * type) whose Origin and Sec-Fetch-Site are not this site's, but looks at no other; so every
+ * request other than GET, HEAD or OPTIONS whose body is not a form (urlencoded or multipart) is
+ * refused 415, whatever its Origin: the dashboard's forms send nothing else.
  *
  * GET  /admin                     → /admin/events
  * GET  /admin/login, POST /admin/login, POST /admin/logout
@@ -18,19 +21,21 @@
  * GET  /admin/stats               events per hour by status (SVG), counts, latency, provider delay
  *
  * Trust boundary: below the session check, the requester holds the admin token. Values from query
- * strings and forms are read by filters.ts and the shared queries, and reach SQL only as parameters;
- * pages escape everything they show.
+ * strings and forms are read by filters.ts (the API's reader): one that cannot be read is a 400 page
+ * saying why, never dropped; they reach SQL only as parameters; pages escape everything they show.
  */
 import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { NONCE, type SecureHeadersVariables, secureHeaders } from "hono/secure-headers";
 import { database } from "../../db/client";
+import { isTransient } from "../../db/errors";
 import type { WebhookEventStatus } from "../../db/schema";
 import { describeError, log } from "../../log";
 import type { EventOutcome } from "../../webhooks/apply";
 import { adminOnly } from "../auth";
-import { decodeCursor, getEvent, listEvents, stats } from "../ledger-queries";
+import { type Read, readInstant } from "../event-query";
+import { getEvent, listEvents, stats } from "../ledger-queries";
 import { startClerkReconcile } from "../recovery/clerk-reconcile";
 import { latestRuns } from "../recovery/runs";
 import type { Started } from "../recovery/start";
@@ -45,7 +50,7 @@ import {
 } from "../replay";
 import { EventPage } from "./event-page";
 import { EventsPage } from "./events-page";
-import { failureStatuses, parseTime, readFilter } from "./filters";
+import { type FilterView, failureStatuses, readViewFilter } from "./filters";
 import { Layout, Notice } from "./layout";
 import { LoginPage } from "./login-page";
 import { RecoveryPage } from "./recovery-page";
@@ -101,6 +106,22 @@ dashboard.use("*", async (c, next) => {
 });
 dashboard.use("*", csrf());
 
+/** Form bodies: what the dashboard's forms send (csrf() checks only form-like bodies). */
+const formBody = /^(?:application\/x-www-form-urlencoded|multipart\/form-data)\s*(?:;|$)/i;
+
+// csrf() lets a POST of another body (JSON, octet-stream) through unchecked: none is the dashboard's
+dashboard.use("*", async (c, next) => {
+	const safe = /^(?:GET|HEAD|OPTIONS)$/.test(c.req.method);
+	if (safe || formBody.test(c.req.header("content-type") ?? "")) return next();
+	log("warn", "admin dashboard: not a form post refused", { path: c.req.path });
+	return c.html(
+		<Layout title="Refused" nonce={nonceOf(c)}>
+			<Notice kind="error">The dashboard takes form posts only: refused. Use the dashboard's own pages.</Notice>
+		</Layout>,
+		415,
+	);
+});
+
 dashboard.get("/login", async (c) => {
 	if (await signedIn(c)) return seeOther(c, "/admin/events");
 	return c.html(<LoginPage nonce={nonceOf(c)} loggedOut={c.req.query("out") === "1"} />);
@@ -125,25 +146,41 @@ dashboard.use("*", async (c, next) => {
 
 dashboard.get("/", (c) => seeOther(c, "/admin/events"));
 
+/** The 400 page of a filter (or a value) that cannot be read: which field, what it expects. */
+function unreadablePage(
+	c: DashboardContext,
+	current: FilterView | "stats",
+	read: Extract<Read<unknown>, { ok: false }>,
+) {
+	return c.html(
+		<Layout title="This filter cannot be read" nonce={nonceOf(c)} current={current}>
+			<Notice kind="error">
+				Nothing was listed or changed: {read.field}: expected {read.message}.
+			</Notice>
+			<p>
+				<a href={`/admin/${current}`}>Start again without it</a>
+			</p>
+		</Layout>,
+		400,
+	);
+}
+
 /** The events or failures view of the query's filter and page. */
 async function eventsView(c: DashboardContext, view: "events" | "failures") {
-	const query = queryOf(c);
 	const statuses: readonly WebhookEventStatus[] =
 		view === "failures"
 			? failureStatuses
 			: ["received", "processed", "ignored", "deferred", "unmatched", "failed", "dead"];
-	const filter = readFilter(
-		query,
-		view === "failures" ? { allowed: failureStatuses, defaultStatuses: failureStatuses } : {},
-	);
-	const cursorText = query.get("cursor");
-	const cursor = cursorText ? decodeCursor(cursorText) : undefined;
+	const read = readViewFilter(queryOf(c), view);
+	if (!read.ok) return unreadablePage(c, view, read);
+	const { filter, cursor, statusesNamed } = read.value;
 	const page = await listEvents(database(c.env.DATABASE_URL), filter, cursor, pageSize);
 	return c.html(
 		<EventsPage
 			view={view}
 			nonce={nonceOf(c)}
 			filter={filter}
+			statusesNamed={statusesNamed}
 			statuses={statuses}
 			events={page.events}
 			nextCursor={page.nextCursor}
@@ -192,7 +229,11 @@ dashboard.get("/events/:id", async (c) => {
 		<EventPage
 			nonce={nonceOf(c)}
 			event={event}
-			replayed={replayed && outcomes.includes(replayed) ? { outcome: replayed } : undefined}
+			replayed={
+				replayed && outcomes.includes(replayed)
+					? { outcome: replayed, deferred: c.req.query("was") === "deferred" }
+					: undefined
+			}
 			refused={refused && refusals.includes(refused) ? refusalMessages[refused] : undefined}
 		/>,
 	);
@@ -203,7 +244,9 @@ dashboard.post("/events/:id/replay", async (c) => {
 	if (id === undefined) return notFoundPage(c);
 	const result = await replayEvent(c.env, id);
 	if (!result.ok && result.reason === "not_found") return notFoundPage(c);
-	const query = result.ok ? `replayed=${result.outcome}` : `refused=${result.reason}`;
+	const query = result.ok
+		? `replayed=${result.outcome}${result.before === "deferred" ? "&was=deferred" : ""}`
+		: `refused=${result.reason}`;
 	return seeOther(c, `/admin/events/${id}?${query}`);
 });
 
@@ -215,7 +258,9 @@ const bulkFailures = {
 
 dashboard.get("/replay", async (c) => {
 	const query = queryOf(c);
-	const filter = readFilter(query, { allowed: replayableStatuses, defaultStatuses: [...replayableStatuses] });
+	const read = readViewFilter(query, "replay", ["dry_run", "enqueued", "capped"]);
+	if (!read.ok) return unreadablePage(c, "replay", read);
+	const { filter } = read.value;
 	const page = { nonce: nonceOf(c), filter, statuses: replayableStatuses, limit: MAX_BULK_REPLAY };
 	const enqueued = query.get("enqueued");
 	if (enqueued !== null && /^\d{1,7}$/.test(enqueued))
@@ -223,17 +268,16 @@ dashboard.get("/replay", async (c) => {
 			<ReplayPage {...page} result={{ enqueued: Number(enqueued), capped: query.get("capped") === "1" }} />,
 		);
 	if (query.get("dry_run") !== "1") return c.html(<ReplayPage {...page} />);
-	const counted = await replayMany(c.env, filter, { dryRun: true });
+	const counted = await replayMany(c.env, filter, { dryRun: true, limit: MAX_BULK_REPLAY });
 	if (!counted.ok) return c.html(<ReplayPage {...page} error={bulkFailures[counted.reason]} />, 503);
-	return c.html(<ReplayPage {...page} count={counted.dryRun ? counted.count : undefined} />);
+	return c.html(<ReplayPage {...page} counted={counted.dryRun ? counted : undefined} />);
 });
 
 dashboard.post("/replay", async (c) => {
-	const filter = readFilter(await formOf(c), {
-		allowed: replayableStatuses,
-		defaultStatuses: [...replayableStatuses],
-	});
-	const result = await replayMany(c.env, filter, { dryRun: false });
+	const read = readViewFilter(await formOf(c), "replay");
+	if (!read.ok) return unreadablePage(c, "replay", read);
+	const { filter } = read.value;
+	const result = await replayMany(c.env, filter, { dryRun: false, limit: MAX_BULK_REPLAY });
 	if (!result.ok) {
 		const page = { nonce: nonceOf(c), filter, statuses: replayableStatuses, limit: MAX_BULK_REPLAY };
 		return c.html(<ReplayPage {...page} error={bulkFailures[result.reason]} />, 503);
@@ -273,7 +317,9 @@ function afterStart(c: DashboardContext, started: Started) {
 }
 
 dashboard.post("/recovery/stripe", async (c) => {
-	const since = parseTime((await formOf(c)).get("since") ?? undefined);
+	const text = (await formOf(c)).get("since")?.trim() ?? "";
+	const read = text === "" ? undefined : readInstant("since", text);
+	const since = read?.ok ? read.value : undefined;
 	if (!since || since.getTime() > Date.now())
 		return recoveryView(c, { refused: "Give the date to backfill from: a time in the past (UTC)." }, 400);
 	return afterStart(c, await startStripeBackfill(c.env, Math.floor(since.getTime() / 1000)));
@@ -282,8 +328,14 @@ dashboard.post("/recovery/stripe", async (c) => {
 dashboard.post("/recovery/clerk", async (c) => afterStart(c, await startClerkReconcile(c.env)));
 
 dashboard.get("/stats", async (c) => {
-	const asked = Number(c.req.query("hours") ?? "24");
-	const hours = statsWindows.some((window) => window.hours === asked) ? asked : 24;
+	const text = c.req.query("hours")?.trim() || "24";
+	const hours = statsWindows.find((window) => String(window.hours) === text)?.hours;
+	if (hours === undefined)
+		return unreadablePage(c, "stats", {
+			ok: false,
+			field: "hours",
+			message: `one of ${statsWindows.map((window) => window.hours).join(", ")}`,
+		});
 	return c.html(<StatsPage nonce={nonceOf(c)} stats={await stats(database(c.env.DATABASE_URL), hours)} />);
 });
 
@@ -301,10 +353,20 @@ dashboard.onError((error, c) => {
 		);
 	}
 	if (error instanceof HTTPException) return error.getResponse();
+	// only a failure that says so is the database's (db/errors.ts); anything else is a bug, in the log
+	if (isTransient(error)) {
+		log("warn", "admin dashboard: database unavailable", { path: c.req.path, ...describeError(error) });
+		return c.html(
+			<Layout title="Database unavailable" nonce={nonceOf(c)}>
+				<Notice kind="error">The database could not be reached; nothing was changed. Try again.</Notice>
+			</Layout>,
+			503,
+		);
+	}
 	log("error", "admin dashboard error", { path: c.req.path, ...describeError(error) });
 	return c.html(
 		<Layout title="Something went wrong" nonce={nonceOf(c)}>
-			<Notice kind="error">The page could not be shown (the database may be unreachable). Try again.</Notice>
+			<Notice kind="error">The page could not be shown: an unexpected error (the Worker log has the details).</Notice>
 		</Layout>,
 		500,
 	);

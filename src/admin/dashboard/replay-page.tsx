@@ -2,9 +2,11 @@
  * @module admin/dashboard/replay-page
  * Bulk replay in two steps: the filter form (GET) counts what it selects (a dry run, nothing
  * changes), then a second form (POST, carrying the same filter) enqueues `replay` jobs for them, at
- * most `limit` per run. Each job re-applies its stored event as a live delivery would.
+ * most `limit` per run. Each job re-applies its stored event as a live delivery would. Deferred
+ * events are selected only when their box is ticked: each replay is one of their attempts.
  */
 import type { WebhookEventStatus } from "../../db/schema";
+import { deferredReplayNote } from "../replay";
 import { FilterForm } from "./events-page";
 import { type DashboardFilter, timeField } from "./filters";
 import { Layout, Notice } from "./layout";
@@ -35,14 +37,14 @@ export function ReplayPage(props: {
 	nonce: string | undefined;
 	filter: DashboardFilter;
 	statuses: readonly WebhookEventStatus[];
-	/** The dry run's count, once the filter was submitted. */
-	count?: number | undefined;
+	/** The dry run's answer, once the filter was submitted: how many match, how many one run enqueues. */
+	counted?: { count: number; enqueue: number; capped: boolean } | undefined;
 	result?: BulkReplayResult | undefined;
 	/** Why nothing was counted or enqueued. */
 	error?: string | undefined;
 	limit: number;
 }) {
-	const { count, result, limit } = props;
+	const { counted, result, limit } = props;
 	return (
 		<Layout title="Bulk replay" nonce={props.nonce} current="replay">
 			{props.error ? <Notice kind="error">{props.error}</Notice> : null}
@@ -56,7 +58,8 @@ export function ReplayPage(props: {
 			<p class="muted">
 				Choose the events, count them (nothing changes), then replay them through the queue. Processed and ignored
 				events are duplicates and change nothing; erased payloads are skipped. Times are UTC
-				{props.filter.since ? ` (from ${timeField(props.filter.since)})` : ""}.
+				{props.filter.since ? ` (from ${timeField(props.filter.since)})` : ""}. Deferred events are replayed only when
+				ticked. {deferredReplayNote}
 			</p>
 			<FilterForm
 				action="/admin/replay"
@@ -65,15 +68,16 @@ export function ReplayPage(props: {
 				submit="Count (dry run)"
 				hidden={{ dry_run: "1" }}
 			/>
-			{count === undefined ? null : (
+			{counted === undefined ? null : (
 				<form method="post" action="/admin/replay" class="inline">
 					<p>
-						<strong data-testid="dry-run-count">{count}</strong> event{count === 1 ? "" : "s"} match
-						{count > limit ? `; one run replays the first ${limit}` : ""}.
+						<strong data-testid="dry-run-count">{counted.count}</strong> event{counted.count === 1 ? "" : "s"} match;
+						one run enqueues <strong data-testid="dry-run-enqueue">{counted.enqueue}</strong>
+						{counted.capped ? ` (the oldest: at most ${limit} per run; replay again for the rest)` : ""}.
 					</p>
 					<HiddenFilter filter={props.filter} />
-					<button type="submit" disabled={count === 0}>
-						Replay {Math.min(count, limit)} event{Math.min(count, limit) === 1 ? "" : "s"}
+					<button type="submit" disabled={counted.enqueue === 0}>
+						Replay {counted.enqueue} event{counted.enqueue === 1 ? "" : "s"}
 					</button>
 				</form>
 			)}

@@ -8,14 +8,14 @@
  *   (admin/recovery/clerk-reconcile.ts);
  * - `GET /runs` (`kind`, `limit` 1–100, default 20), newest first; `GET /runs/:id`: a run's progress.
  * A recovery whose API key is unset is refused 409 `not_configured`; 503 when the queue or the
- * database cannot take it. Trust boundary: the caller is the operator; a refusal names the field at
- * fault, never echoes a value.
+ * database cannot take it. Trust boundary: the caller is the operator; input is read strictly (an
+ * unknown field or parameter is refused); a refusal names the field at fault, never echoes a value.
  */
 import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
 import { database } from "../../db/client";
 import { type AdminRunKind, adminRunKinds } from "../../db/schema";
-import { readCount, readInstant } from "../event-query";
+import { queryValuesOf, readCount, readInstant } from "../event-query";
 import { startClerkReconcile } from "./clerk-reconcile";
 import { findRun, latestRuns, runJson } from "./runs";
 import type { Started } from "./start";
@@ -31,7 +31,8 @@ function answer(c: Context<{ Bindings: Env }>, started: Started): Response {
 	return c.json({ run_id: started.run.id, run: runJson(started.run) }, 202);
 }
 
-const backfillBody = z.object({ since: z.union([z.string(), z.number()]) });
+/** `{since}` and nothing else: a misspelt field is refused, not ignored. */
+const backfillBody = z.strictObject({ since: z.union([z.string(), z.number()]) });
 
 const invalidSince = {
 	error: "invalid_request",
@@ -47,6 +48,11 @@ recoveryRoutes.post("/backfill/stripe", async (c) => {
 		return c.json({ error: "invalid_json", message: 'Send a JSON object: {"since": "2026-05-01T00:00:00Z"}.' }, 400);
 	}
 	const parsed = backfillBody.safeParse(body);
+	const [issue] = parsed.success ? [] : parsed.error.issues;
+	if (issue?.code === "unrecognized_keys") {
+		const field = String(issue.keys[0] ?? "").slice(0, 60);
+		return c.json({ error: "invalid_request", field, message: `${field}: not a field of a backfill (since)` }, 400);
+	}
 	if (!parsed.success) return c.json(invalidSince, 400);
 	const read = readInstant("since", String(parsed.data.since));
 	if (!read.ok || read.value.getTime() > Date.now()) return c.json(invalidSince, 400);
@@ -58,13 +64,19 @@ recoveryRoutes.post("/reconcile/clerk", async (c) => answer(c, await startClerkR
 const kinds = new Set<string>(adminRunKinds);
 
 recoveryRoutes.get("/runs", async (c) => {
-	const kind = c.req.query("kind");
+	const values = queryValuesOf(new URL(c.req.url).searchParams, ["kind", "limit"]);
+	if (!values.ok)
+		return c.json(
+			{ error: "invalid_request", field: values.field, message: `${values.field}: expected ${values.message}` },
+			400,
+		);
+	const kind = values.value.kind;
 	if (kind !== undefined && !kinds.has(kind))
 		return c.json(
 			{ error: "invalid_request", field: "kind", message: `kind: expected one of ${adminRunKinds.join(", ")}` },
 			400,
 		);
-	const limit = readCount("limit", c.req.query("limit"), 20, 100);
+	const limit = readCount("limit", values.value.limit, 20, 100);
 	if (!limit.ok)
 		return c.json({ error: "invalid_request", field: limit.field, message: `limit: expected ${limit.message}` }, 400);
 	const runs = await latestRuns(database(c.env.DATABASE_URL), {
