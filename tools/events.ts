@@ -4,11 +4,14 @@
  * start a Stripe backfill or a Clerk reconcile and follow its runs. Prints one readable line per item
  * (`--json`: the API's answers as they are). Exits 0 when the API answered 2xx, 1 when it refused or
  * could not be reached, 2 on a malformed command line. Trust boundary: the token (--token, else
- * ADMIN_TOKEN, else .dev.vars) goes to --url only and is never printed.
+ * ADMIN_TOKEN, else .dev.vars) goes to --url only (a redirect is reported, not followed; plain http
+ * to another machine is warned about first) and is never printed; what the API answers is a
+ * webhook sender's text, printed with its control characters escaped (tools/terminal-text.ts).
  */
 import { errorLine, parseCommandLine, usageError } from "./cli.ts";
-import { type Answer, adminToken, baseUrl, request } from "./events/admin-client.ts";
+import { type Answer, adminToken, baseUrl, plainHttpWarning, request } from "./events/admin-client.ts";
 import { bulkReplayLine, eventBlock, eventLines, replayLine, runLines } from "./events/format.ts";
+import { terminalJson, terminalText } from "./terminal-text.ts";
 
 const usage = `usage: npm run events -- <command> [options]
 
@@ -18,8 +21,10 @@ commands:
   list [filters] [--limit N] [--cursor C]   events, newest first (--cursor: the next page)
   show <id>                                 one event: status, attempts, last error, payload
   replay <id>                               re-apply one event now; prints its outcome
-  replay <filters> [--dry-run] [--limit N]  queue a replay of every event matching (at most 1000);
-                                            --dry-run only counts them
+  replay <filters> [--dry-run] [--limit N]  queue a replay of every failed, unmatched or dead event
+                                            matching (deferred ones only with --status deferred:
+                                            each replay is one of their attempts), at most --limit
+                                            (1000); --dry-run counts them, and how many it would queue
   backfill stripe --since <time>            apply the Stripe events since <time> that the ledger lacks
   reconcile clerk                           apply every Clerk user as a snapshot
   runs [<id>]                               the backfill and reconcile runs, or one
@@ -76,10 +81,13 @@ function only(allowed: string[], positionalCount: number): void {
 	if (args.length > positionalCount) usageError(usage, `unexpected argument '${args[positionalCount]}'`);
 }
 
-/** The filter flags given, as the API's query or body fields. */
+/** The filter flags given, as the API's query or body fields; an empty one (`--status ""`) is not given. */
 function filters(): Record<string, string> {
 	const out: Record<string, string> = {};
-	for (const name of filterNames) if (values[name] !== undefined) out[name] = values[name];
+	for (const name of filterNames) {
+		const value = values[name]?.trim();
+		if (value) out[name] = value;
+	}
 	return out;
 }
 
@@ -103,6 +111,8 @@ async function call(method: "GET" | "POST", path: string, body?: unknown): Promi
 	if (!token) {
 		usageError(usage, "no admin token: pass --token, set ADMIN_TOKEN, or put ADMIN_TOKEN in .dev.vars (npm run dev)");
 	}
+	const warning = plainHttpWarning(base);
+	if (warning) console.error(warning);
 	let answer: Answer;
 	try {
 		answer = await request(base, token.value, method, path, body);
@@ -110,10 +120,23 @@ async function call(method: "GET" | "POST", path: string, body?: unknown): Promi
 		console.error(`cannot reach ${base.origin}: ${errorLine(error)}${values.url ? "" : " (is npm run dev running?)"}`);
 		process.exit(1);
 	}
+	if (answer.status >= 300 && answer.status <= 399) {
+		const to = answer.location ?? "(no Location)";
+		let origin = "";
+		try {
+			origin = ` (--url ${new URL(to).origin})`;
+		} catch {}
+		console.error(
+			terminalText(
+				`${method} /api/admin${path} answered ${answer.status}: the URL redirects to ${to}: use that URL${origin}`,
+			),
+		);
+		process.exit(1);
+	}
 	if (answer.status < 200 || answer.status > 299) {
-		if (values.json && answer.body) console.log(JSON.stringify(answer.body, null, 2));
-		const error = answer.body?.error ?? `HTTP ${answer.status}`;
-		const message = answer.body?.message ? `: ${answer.body.message}` : "";
+		if (values.json && answer.body) console.log(terminalJson(JSON.stringify(answer.body, null, 2)));
+		const error = terminalText(String(answer.body?.error ?? `HTTP ${answer.status}`));
+		const message = answer.body?.message ? `: ${terminalText(String(answer.body.message))}` : "";
 		const hint =
 			answer.status === 404 && answer.body?.error === "not_found" && !path.match(/\/\d+/)
 				? " (is ADMIN_TOKEN set on the Worker? without it the admin API does not exist)"
@@ -128,7 +151,7 @@ async function call(method: "GET" | "POST", path: string, body?: unknown): Promi
 
 /** Prints the answer: its JSON with --json, else the lines. */
 function print(answer: Record<string, unknown>, lines: () => string[]): void {
-	console.log(values.json ? JSON.stringify(answer, null, 2) : lines().join("\n"));
+	console.log(values.json ? terminalJson(JSON.stringify(answer, null, 2)) : lines().join("\n"));
 }
 
 const query = (fields: Record<string, string | undefined>) => {
@@ -144,7 +167,8 @@ switch (command) {
 		const answer = await call("GET", `/events${query({ ...filters(), limit: values.limit, cursor: values.cursor })}`);
 		print(answer, () => {
 			const lines = eventLines((answer.events ?? []) as Record<string, unknown>[]);
-			if (answer.next_cursor) lines.push(`more: npm run events -- list … --cursor ${String(answer.next_cursor)}`);
+			if (answer.next_cursor)
+				lines.push(terminalText(`more: npm run events -- list … --cursor ${String(answer.next_cursor)}`));
 			return lines;
 		});
 		break;
@@ -179,8 +203,8 @@ switch (command) {
 		if (values.since === undefined) usageError(usage, "backfill stripe needs --since <time>");
 		const answer = await call("POST", "/backfill/stripe", { since: values.since });
 		print(answer, () => [
-			`run #${String(answer.run_id)} started: Stripe's events since ${values.since}`,
-			`follow it: npm run events -- runs ${String(answer.run_id)}`,
+			terminalText(`run #${String(answer.run_id)} started: Stripe's events since ${values.since}`),
+			terminalText(`follow it: npm run events -- runs ${String(answer.run_id)}`),
 		]);
 		break;
 	}
@@ -189,8 +213,8 @@ switch (command) {
 		if (args[0] !== "clerk") usageError(usage, `reconcile takes one provider: clerk (not "${args[0] ?? ""}")`);
 		const answer = await call("POST", "/reconcile/clerk");
 		print(answer, () => [
-			`run #${String(answer.run_id)} started: every Clerk user`,
-			`follow it: npm run events -- runs ${String(answer.run_id)}`,
+			terminalText(`run #${String(answer.run_id)} started: every Clerk user`),
+			terminalText(`follow it: npm run events -- runs ${String(answer.run_id)}`),
 		]);
 		break;
 	}

@@ -1,8 +1,19 @@
-/** What the `npm run dev` terminal shows of wrangler's output: one human line per webhook. */
+/**
+ * What the `npm run dev` terminal shows of wrangler's output: one human line per webhook, with the
+ * control characters a sender may put in its fields escaped, never sent to the terminal.
+ */
+import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
 import { humanFormatter, jsonFormatter } from "../../tools/dev/log-lines.ts";
 
 const at = new Date(2026, 10, 29, 20, 31, 2);
+
+/** A control character a terminal acts on: C0 but tab, DEL, C1. */
+const controlCharacter = (text: string) =>
+	[...text].some((c) => {
+		const code = c.codePointAt(0) ?? 0;
+		return (code < 0x20 && code !== 0x09) || (code >= 0x7f && code <= 0x9f);
+	});
 const webhook = (fields: Record<string, unknown>) =>
 	JSON.stringify({
 		level: "info",
@@ -114,6 +125,31 @@ describe("humanFormatter", () => {
 		}
 	});
 
+	it("escapes the control characters a sender put in an event's fields (C0, DEL, C1), in every line", () => {
+		const format = humanFormatter(false).format;
+		const hostile = {
+			event_type: "\u001b[2J\u001b]0;pwned\u0007invoice.paid",
+			event_id: "evt_\r\u009b31mx\u007f",
+			outcome: "failed",
+			reason: "bad\nline",
+			alert: "x\u001b[5m",
+		};
+		const line = format(webhook(hostile), at) ?? "";
+		expect(controlCharacter(line)).toBe(false);
+		expect(line).toContain("\\u001b[2J\\u001b]0;pwned\\u0007invoice.paid");
+		expect(line).toContain("evt_\\u000d\\u009b31mx\\u007f");
+		expect(line).toContain("bad\\u000aline");
+		expect(line).toContain("alert x\\u001b[5m");
+		const other = format(
+			JSON.stringify({ level: "warn", message: "odd\u001b[31m", note: "\u009b1m\u001b", "k\u001b": 1 }),
+			at,
+		);
+		expect(other).toBe('20:31:02  warn odd\\u001b[31m  note="\\u009b1m\\u001b"  k\\u001b=1');
+		// coloured, only our own escape sequences reach the terminal
+		const coloured = humanFormatter(true).format(webhook(hostile), at) ?? "";
+		expect(stripVTControlCharacters(coloured)).toBe(line);
+	});
+
 	it("colours only when asked", () => {
 		expect(humanFormatter(true).format(webhook({}), at)).toContain("\u001b[");
 		expect(humanFormatter(false).format(webhook({}), at)).not.toContain("\u001b[");
@@ -131,6 +167,13 @@ describe("jsonFormatter (npm run dev -- --json)", () => {
 		expect(formatter.format(`✘ [ERROR] ${json}`)).toBe(json);
 		expect(formatter.format(webhook({}))).toBe(webhook({}));
 		expect(formatter.format("")).toBe("");
+	});
+
+	it("escapes DEL and C1 control characters in the strings (C0 ones are escaped already): still JSON, the same values", () => {
+		const json = webhook({ event_type: "a\u009b31m\u007fb\u001b" });
+		const shown = jsonFormatter().format(json) ?? "";
+		expect(controlCharacter(shown)).toBe(false);
+		expect(JSON.parse(shown)).toEqual(JSON.parse(json));
 	});
 
 	it("passes wrangler's own lines unchanged", () => {

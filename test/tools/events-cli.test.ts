@@ -2,15 +2,18 @@
  * `npm run events -- …` as an operator runs it (`node tools/events.ts …`), against a local server
  * that answers as the admin API does (src/admin/api.ts, src/admin/recovery/routes.ts) and records what
  * it was asked: each command's method, path, query and body, the token in `Authorization` (never
- * printed), readable lines or `--json`, exit 1 on a refusal and 2 on a malformed command line. Where
- * the token comes from: adminToken() directly (the repository's own .dev.vars may hold one).
+ * printed), readable lines or `--json`, exit 1 on a refusal and 2 on a malformed command line; a
+ * redirect reported rather than followed, a warning before the token goes over plain http to another
+ * machine, and a sender's control characters escaped in what reaches the terminal. Where the token
+ * comes from: adminToken() directly (the repository's own .dev.vars may hold one).
  */
 import { execFile } from "node:child_process";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { adminToken, baseUrl } from "../../tools/events/admin-client.ts";
+import { adminToken, baseUrl, plainHttpWarning } from "../../tools/events/admin-client.ts";
+import { eventLines } from "../../tools/events/format.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const TOKEN = "cli-test-token-3f9a";
@@ -56,8 +59,20 @@ const run = {
 	finished_at: "2026-10-02T10:00:04.000Z",
 };
 
-/** The admin API's answers, by method and path. */
-function answer(method: string, url: URL): [number, unknown] {
+/** An event whose type, id, error and payload carry escape sequences (a hostile sender's). */
+const hostileEvent = {
+	...failedEvent,
+	id: 8,
+	event_type: "\u001b[2J\u001b]0;pwned\u0007invoice.paid\u009b31m",
+	event_id: "evt_\r\u001b[1Ax",
+	last_error: "data.object: \u001b]52;c;cm0gLXJmIH4=\u0007",
+	subject_user_id: null,
+	payload: { note: "\u001b[31mred\u009b0m", lines: "a\nb" },
+	raw_body: '{"note": "x"}\r\n\u001b[8m',
+};
+
+/** The admin API's answers, by method, path and body. */
+function answer(method: string, url: URL, body: unknown): [number, unknown] {
 	const route = `${method} ${url.pathname}`;
 	switch (route) {
 		case "GET /api/admin/events":
@@ -82,10 +97,23 @@ function answer(method: string, url: URL): [number, unknown] {
 			];
 		case "GET /api/admin/events/404":
 			return [404, { error: "not_found", message: "No event with this id." }];
+		case "GET /api/admin/events/8":
+			return [200, { event: hostileEvent }];
 		case "POST /api/admin/events/7/replay":
 			return [200, { outcome: "applied", event: { id: 7, status: "processed", attempts: 3, last_error: null } }];
-		case "POST /api/admin/events/replay":
-			return [200, { dry_run: true, count: 3 }];
+		case "POST /api/admin/events/9/replay":
+			return [
+				200,
+				{
+					outcome: "deferred",
+					event: { id: 9, status: "deferred", attempts: 3, last_error: null },
+					note: "A replay of a deferred event counts as one of its attempts: …",
+				},
+			];
+		case "POST /api/admin/events/replay": {
+			const limit = (body as { limit?: number }).limit ?? 1000;
+			return [200, { dry_run: true, count: 3, enqueue: Math.min(3, limit), capped: 3 > limit }];
+		}
 		case "POST /api/admin/backfill/stripe":
 			return [202, { run_id: 5, run: { ...run, status: "running" } }];
 		case "POST /api/admin/reconcile/clerk":
@@ -128,15 +156,11 @@ let url: string;
 beforeAll(async () => {
 	server = createServer(async (req, res) => {
 		const at = new URL(req.url ?? "/", "http://localhost");
-		asked.push({
-			method: req.method ?? "",
-			url: at,
-			authorization: req.headers.authorization,
-			body: await readBody(req),
-		});
+		const sent = await readBody(req);
+		asked.push({ method: req.method ?? "", url: at, authorization: req.headers.authorization, body: sent });
 		const [status, body] =
 			req.headers.authorization === `Bearer ${TOKEN}`
-				? answer(req.method ?? "", at)
+				? answer(req.method ?? "", at, sent)
 				: [401, { error: "unauthorized", message: "Send the admin token: Authorization: Bearer <ADMIN_TOKEN>." }];
 		res.writeHead(status, { "content-type": "application/json" });
 		res.end(JSON.stringify(body));
@@ -170,6 +194,13 @@ function events(args: string[], options: { env?: NodeJS.ProcessEnv; noUrl?: bool
 		);
 	});
 }
+
+/** A control character a terminal acts on: C0 but tab and newline, DEL, C1. */
+const controlCharacter = (text: string) =>
+	[...text].some((c) => {
+		const code = c.codePointAt(0) ?? 0;
+		return (code < 0x20 && code !== 0x09 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+	});
 
 /** Nothing printed shows the token. */
 function expectNoToken(ran: Ran) {
@@ -224,7 +255,41 @@ describe("npm run events", () => {
 		expect(ran.code).toBe(0);
 		expect(ran.asked[0]?.url.pathname).toBe("/api/admin/events/replay");
 		expect(ran.asked[0]?.body).toEqual({ status: "failed", since: "2026-10-01", dry_run: true, limit: 50 });
-		expect(ran.stdout.trim()).toBe("3 event(s) match: nothing replayed (dry run)");
+		expect(ran.stdout.trim()).toBe("3 event(s) match, 3 would be queued: nothing replayed (dry run)");
+		const capped = await events(["replay", "--status", "failed", "--dry-run", "--limit", "2"]);
+		expect(capped.stdout.trim()).toBe(
+			"3 event(s) match, 2 would be queued (the oldest, capped by --limit or 1000: run it again for the rest): nothing replayed (dry run)",
+		);
+	});
+
+	it("replay <id> of a deferred event prints the API's note: the replay was one of its attempts", async () => {
+		const ran = await events(["replay", "9"]);
+		expect(ran.code).toBe(0);
+		expect(ran.stdout.trim().split("\n")).toEqual([
+			"#9 replayed: deferred, now deferred (3 attempts)",
+			"A replay of a deferred event counts as one of its attempts: …",
+		]);
+	});
+
+	it("what a sender wrote is printed with its control characters escaped; --json stays the same JSON", async () => {
+		const shown = await events(["show", "8"]);
+		expect(shown.code).toBe(0);
+		expect(controlCharacter(shown.stdout)).toBe(false);
+		expect(shown.stdout).toContain(
+			"#8 stripe \\u001b[2J\\u001b]0;pwned\\u0007invoice.paid\\u009b31m (evt_\\u000d\\u001b[1Ax)",
+		);
+		expect(shown.stdout).toContain("last error    data.object: \\u001b]52;c;cm0gLXJmIH4=\\u0007");
+		// the payload over several lines (its own newlines kept), escaped inside its strings
+		expect(shown.stdout).toContain('payload:\n{\n  "note": "\\u001b[31mred\\u009b0m",\n  "lines": "a\\nb"\n}');
+		expect(shown.stdout).toContain('{"note": "x"}\\u000d\n\\u001b[8m');
+
+		const json = await events(["show", "8", "--json"]);
+		expect(controlCharacter(json.stdout)).toBe(false);
+		expect(JSON.parse(json.stdout)).toEqual({ event: hostileEvent });
+
+		const [line] = eventLines([hostileEvent]);
+		expect(controlCharacter(line ?? "")).toBe(false);
+		expect(line).toContain("\\u001b[2J");
 	});
 
 	it("backfill stripe --since and reconcile clerk start runs; runs lists them", async () => {
@@ -273,6 +338,46 @@ describe("npm run events", () => {
 		const ran = await events(["list", "--url", "http://127.0.0.1:9"], { noUrl: true });
 		expect(ran.code).toBe(1);
 		expect(ran.stderr).toContain("cannot reach http://127.0.0.1:9");
+		expect(ran.stderr).not.toContain("warning");
+	});
+
+	it("a URL that redirects: not followed (the token would be dropped, a POST become a GET), says where to", async () => {
+		const redirected: { method: string; authorization: string | undefined }[] = [];
+		const redirecting = createServer((req, res) => {
+			redirected.push({ method: req.method ?? "", authorization: req.headers.authorization });
+			res.writeHead(301, { location: `${url}${req.url}` });
+			res.end();
+		});
+		await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+		try {
+			const from = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+			const ran = await events(["replay", "--status", "failed", "--url", from], { noUrl: true });
+			expect(ran.code).toBe(1);
+			expect(ran.stderr.trim()).toBe(
+				`POST /api/admin/events/replay answered 301: the URL redirects to ${url}/api/admin/events/replay: use that URL (--url ${url})`,
+			);
+			expect(redirected).toEqual([{ method: "POST", authorization: `Bearer ${TOKEN}` }]);
+			expect(ran.asked).toEqual([]);
+			expectNoToken(ran);
+		} finally {
+			await new Promise((resolve) => redirecting.close(resolve));
+		}
+	});
+
+	it("warns before sending the token over plain http to another machine", async () => {
+		const ran = await events(["list", "--url", "http://127.0.0.2:9"], { noUrl: true });
+		expect(ran.stderr.split("\n")[0]).toBe(
+			"warning: sending the admin token to 127.0.0.2:9 over plain http: anyone on the way can read it (use https)",
+		);
+		expectNoToken(ran);
+		expect(plainHttpWarning(new URL("http://shop.example.org"))).toContain("shop.example.org over plain http");
+		for (const quiet of [
+			"https://shop.example.org",
+			"http://localhost:8787",
+			"http://127.0.0.1:8787",
+			"http://[::1]:8787",
+		])
+			expect(plainHttpWarning(new URL(quiet)), quiet).toBeUndefined();
 	});
 
 	it.each([
@@ -280,6 +385,8 @@ describe("npm run events", () => {
 		[[], "missing <command>"],
 		[["show", "abc"], '<id> must be a whole number, not "abc"'],
 		[["replay"], "replay needs an event id or at least one filter"],
+		[["replay", "--status", ""], "replay needs an event id or at least one filter"],
+		[["replay", "--status", " ", "--provider=", "--dry-run"], "replay needs an event id or at least one filter"],
 		[["list", "--dry-run"], "list does not take --dry-run"],
 		[["backfill", "stripe"], "backfill stripe needs --since <time>"],
 		[["backfill", "paypal", "--since", "2026-01-01"], "backfill takes one provider: stripe"],

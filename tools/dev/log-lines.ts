@@ -5,9 +5,12 @@
  * provider, event type, event id, outcome, status, milliseconds, the reason when it was not
  * applied, and the alert it raised (a payment that does not cover its order, a dispute). `npm run dev -- --json` shows the JSON lines bare instead (`jsonFormatter`).
  * Either way, a secret a sender puts in the URL's query string (`?token=…`, how Shippo authenticates)
- * is hidden in every line wrangler prints (its request lines carry the URL).
+ * is hidden in every line wrangler prints (its request lines carry the URL). Trust boundary: a log
+ * entry's values are a webhook sender's (an event type, an id): every one is printed with its control
+ * characters escaped (tools/terminal-text.ts), so that none reaches the terminal as an escape sequence.
  */
 import { styleText } from "node:util";
+import { terminalJson, terminalText } from "../terminal-text.ts";
 
 type Color = Parameters<typeof styleText>[0];
 
@@ -31,8 +34,9 @@ function clock(now: Date): string {
 	return now.toTimeString().slice(0, 8);
 }
 
+/** A value as one line of text, its control characters escaped. */
 function text(value: unknown): string {
-	return value === null || value === undefined ? "-" : String(value);
+	return value === null || value === undefined ? "-" : terminalText(String(value));
 }
 
 /**
@@ -50,7 +54,7 @@ function alertSummary(entry: Record<string, unknown>): string | undefined {
 		case "dispute": {
 			// the deadline matters while the shop has yet to answer
 			const open = entry.dispute_status === "needs_response" && typeof entry.respond_by === "string";
-			const respondBy = open ? `, respond by ${entry.respond_by}` : "";
+			const respondBy = open ? `, respond by ${text(entry.respond_by)}` : "";
 			return `dispute ${text(entry.dispute_id)} ${text(entry.dispute_status)}: ${money(entry.disputed_amount, entry.currency)} ${text(entry.dispute_reason)}${respondBy}`;
 		}
 		default:
@@ -62,7 +66,10 @@ function webhookLine(entry: Record<string, unknown>, now: Date, paint: (color: C
 	const outcome = text(entry.outcome);
 	const status = Number(entry.status);
 	const color = status >= 500 ? "red" : (outcomeColors[outcome] ?? "white");
-	const why = [entry.reason, entry.error_code].filter((v) => v !== undefined && v !== null).join(" ");
+	const why = [entry.reason, entry.error_code]
+		.filter((v) => v !== undefined && v !== null)
+		.map(text)
+		.join(" ");
 	const alert = alertSummary(entry);
 	return [
 		paint("gray", clock(now)),
@@ -79,7 +86,9 @@ function webhookLine(entry: Record<string, unknown>, now: Date, paint: (color: C
 function otherLine(entry: Record<string, unknown>, now: Date, paint: (color: Color, text: string) => string) {
 	const { level, message, ...fields } = entry;
 	const color: Color = level === "error" ? "red" : level === "warn" ? "yellow" : "white";
-	const details = Object.entries(fields).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
+	const details = Object.entries(fields).map(
+		([key, value]) => `${terminalText(key)}=${terminalJson(JSON.stringify(value) ?? "undefined")}`,
+	);
 	return [paint("gray", clock(now)), paint(color, `${text(level)} ${text(message)}`), ...details].join("  ");
 }
 
@@ -152,8 +161,9 @@ export function humanFormatter(color: boolean): Formatter {
 
 /**
  * For `npm run dev -- --json`: the Worker's JSON lines bare, one per line, as `wrangler tail` and
- * Workers Logs get them (without wrangler's decoration of console.warn/console.error).
+ * Workers Logs get them (without wrangler's decoration of console.warn/console.error); DEL and C1
+ * control characters in their strings escaped (still JSON, the same values).
  */
 export function jsonFormatter(): Formatter {
-	return formatter((_entry, json) => json);
+	return formatter((_entry, json) => terminalJson(json));
 }

@@ -2,7 +2,9 @@
  * The admin API as the events CLI (tools/events.ts) calls it: which Worker (`--url`, else the local
  * `npm run dev` on PORT or 8787) and which token (`--token`, else ADMIN_TOKEN from the environment,
  * else from `.dev.vars`), and one request at a time, answered as its status and JSON body. Trust
- * boundary: the token goes in the Authorization header to that URL only, and is never printed.
+ * boundary: the token goes in the Authorization header to that URL only, and is never printed; a
+ * redirect is not followed (fetch would resend a POST as a GET, without the token), it is answered
+ * with where it leads; over plain http to another host than this machine, the caller warns first.
  */
 import { fileURLToPath } from "node:url";
 import { readDotVars } from "../dot-vars.ts";
@@ -45,10 +47,24 @@ export function baseUrl(flag: string | undefined, env: Record<string, string | u
 	return url;
 }
 
+/** The hosts of this machine, to which plain http stays on the machine. */
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The warning to print before sending the token to `base` over plain http to another host than this
+ * machine (anyone on the way can read it); undefined for https and for localhost, 127.0.0.1 and ::1.
+ */
+export function plainHttpWarning(base: URL): string | undefined {
+	if (base.protocol !== "http:" || loopbackHosts.has(base.hostname)) return undefined;
+	return `warning: sending the admin token to ${base.host} over plain http: anyone on the way can read it (use https)`;
+}
+
 export interface Answer {
 	status: number;
 	/** The JSON body (null when there was none or it was not JSON). */
 	body: Record<string, unknown> | null;
+	/** Where a redirect (3xx) leads, as an absolute URL; the redirect is not followed. */
+	location?: string;
 }
 
 /** `method` `/api/admin<path>` on `base` with the token (and `body` as JSON). Throws when the Worker cannot be reached. */
@@ -68,8 +84,21 @@ export async function request(
 			...(body === undefined ? {} : { "content-type": "application/json" }),
 		},
 		...(body === undefined ? {} : { body: JSON.stringify(body) }),
+		// following it would turn a POST into a GET and drop the token: the operator is told instead
+		redirect: "manual",
 		signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
 	});
+	if (response.status >= 300 && response.status <= 399) {
+		await response.body?.cancel();
+		const location = response.headers.get("location");
+		let target: string | undefined;
+		try {
+			target = location ? new URL(location, url).href : undefined;
+		} catch {
+			target = location ?? undefined;
+		}
+		return { status: response.status, body: null, ...(target === undefined ? {} : { location: target }) };
+	}
 	const text = await response.text();
 	let json: Record<string, unknown> | null = null;
 	try {

@@ -1,12 +1,16 @@
 /**
  * How the events CLI (tools/events.ts) prints the admin API's answers for a person: one line per
  * event or run, a block for one event with its payload pretty-printed. Pure (JSON in, text out);
- * `--json` prints the answers as they came instead.
+ * `--json` prints the answers as they came instead. Trust boundary: the values are a webhook
+ * sender's (an event type, an id, a payload): every one is printed through tools/terminal-text.ts,
+ * so that none carries a control character to the terminal.
  */
+import { terminalText } from "../terminal-text.ts";
 
 type Json = Record<string, unknown>;
 
-const text = (value: unknown) => (value === null || value === undefined ? "" : String(value));
+/** A value as one line of text, its control characters escaped. */
+const text = (value: unknown) => (value === null || value === undefined ? "" : terminalText(String(value)));
 /** An instant as the API gives it (ISO 8601), to the second. */
 const instant = (value: unknown) => (value ? text(value).replace(/\.\d+Z$/, "Z") : "—");
 
@@ -38,8 +42,12 @@ export function eventBlock(event: Json): string[] {
 	if (event.subject_user_id) lines.push(`  user          ${text(event.subject_user_id)}`);
 	if (event.erased_at)
 		lines.push(`  erased        ${instant(event.erased_at)} (personal data removed from the payload)`);
-	lines.push("payload:", JSON.stringify(event.payload, null, 2));
-	if (event.raw_body) lines.push("raw body (what the payload could not hold exactly):", text(event.raw_body));
+	lines.push("payload:", terminalText(JSON.stringify(event.payload, null, 2) ?? "", { multiline: true }));
+	if (event.raw_body)
+		lines.push(
+			"raw body (what the payload could not hold exactly):",
+			terminalText(String(event.raw_body), { multiline: true }),
+		);
 	return lines;
 }
 
@@ -48,12 +56,17 @@ export function replayLine(answer: Json): string {
 	const event = (answer.event ?? {}) as Json;
 	const error = event.last_error ? ` — ${text(event.last_error)}` : "";
 	const attempts = `${text(event.attempts)} attempt${Number(event.attempts) === 1 ? "" : "s"}`;
-	return `#${text(event.id)} replayed: ${text(answer.outcome)}, now ${text(event.status)} (${attempts})${error}`;
+	const line = `#${text(event.id)} replayed: ${text(answer.outcome)}, now ${text(event.status)} (${attempts})${error}`;
+	// a deferred event's replay was one of its attempts: the API says so
+	return answer.note ? `${line}\n${text(answer.note)}` : line;
 }
 
-/** A bulk replay's answer: the dry run's count, or what was enqueued. */
+/** A bulk replay's answer: the dry run's count and how many of them it would enqueue, or what was enqueued. */
 export function bulkReplayLine(answer: Json): string {
-	if (answer.dry_run) return `${text(answer.count)} event(s) match: nothing replayed (dry run)`;
+	if (answer.dry_run) {
+		const capped = answer.capped ? " (the oldest, capped by --limit or 1000: run it again for the rest)" : "";
+		return `${text(answer.count)} event(s) match, ${text(answer.enqueue)} would be queued${capped}: nothing replayed (dry run)`;
+	}
 	const capped = answer.capped ? " (capped: run it again for the rest)" : "";
 	return `${text(answer.enqueued)} event(s) queued for replay${capped}`;
 }
