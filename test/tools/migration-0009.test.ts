@@ -6,26 +6,11 @@
  * does. On an embedded PGlite; also on PostgreSQL when TEST_DATABASE_URL names a server (in a database
  * of its own, created and dropped here).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, pgliteBackend, postgresBackend } from "../../tools/db/backends.ts";
-import { applyMigrations, migrationsFolder } from "../../tools/db/migrate.ts";
-
-/** The committed migrations up to `last` (its journal index), in a folder of their own. */
-function migrationsUpTo(last: number): string {
-	const folder = mkdtempSync(join(tmpdir(), "migrations-"));
-	cpSync(migrationsFolder, folder, { recursive: true });
-	const journalPath = join(folder, "meta", "_journal.json");
-	const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: { idx: number }[] };
-	journal.entries = journal.entries.filter((entry) => entry.idx <= last);
-	writeFileSync(journalPath, JSON.stringify(journal));
-	return folder;
-}
+import type { Backend } from "../../tools/db/backends.ts";
+import { applyMigrations } from "../../tools/db/migrate.ts";
+import { migrateUpTo, type OpenDatabase, onEveryDatabase } from "../support/old-databases.ts";
 
 /** Orders as the shop and Stripe's events left them before 0009: [id, status, columns]. */
 const oldOrders: [string, string, Record<string, unknown>][] = [
@@ -56,14 +41,7 @@ const expected: Record<string, [string, string | null]> = {
 };
 
 async function migrateOldDatabase(backend: Backend) {
-	const upTo0008 = migrationsUpTo(8);
-	try {
-		await backend.withConnection((client) =>
-			migrate(drizzle({ client: client as pg.Client }), { migrationsFolder: upTo0008 }),
-		);
-	} finally {
-		rmSync(upTo0008, { recursive: true, force: true });
-	}
+	await migrateUpTo(backend, 8);
 	await backend.withConnection(async (client) => {
 		for (const [id, status, columns] of oldOrders) {
 			const row = { id, status, amount_total: 4999, currency: "usd", ...columns };
@@ -81,7 +59,7 @@ async function migrateOldDatabase(backend: Backend) {
 	await applyMigrations(backend);
 }
 
-function migrationChecks(name: string, open: () => Promise<{ backend: Backend; done: () => Promise<void> }>) {
+function migrationChecks(name: string, open: OpenDatabase) {
 	describe(`migration 0009 on ${name} holding rows of the old shape`, () => {
 		let backend: Backend;
 		let done: (() => Promise<void>) | undefined;
@@ -161,27 +139,4 @@ function migrationChecks(name: string, open: () => Promise<{ backend: Backend; d
 	});
 }
 
-migrationChecks("an embedded PGlite", async () => {
-	const backend = await pgliteBackend(undefined);
-	return { backend, done: () => backend.close() };
-});
-
-const server = process.env.TEST_DATABASE_URL;
-if (server) {
-	migrationChecks("PostgreSQL", async () => {
-		const name = `migration_0009_${process.pid}_${Date.now()}`;
-		const admin = postgresBackend(server);
-		await admin.withConnection((client) => client.query(`create database ${name}`));
-		const url = new URL(server);
-		url.pathname = `/${name}`;
-		const backend = postgresBackend(url.toString());
-		return {
-			backend,
-			done: async () => {
-				await backend.close();
-				await admin.withConnection((client) => client.query(`drop database if exists ${name}`));
-				await admin.close();
-			},
-		};
-	});
-}
+onEveryDatabase("migration_0009", migrationChecks);
