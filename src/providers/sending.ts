@@ -31,6 +31,16 @@ export interface SendContext {
 /** Builds one fresh event; `now` in unix milliseconds. */
 export type Template = (now: number, context: SendContext) => Record<string, unknown>;
 
+/** One template per kind, each building its event with `event(kind, now, context)`. */
+export function templatesOf<Kind extends string>(
+	kinds: readonly Kind[],
+	event: (kind: Kind, now: number, context: SendContext) => Record<string, unknown>,
+): Record<Kind, Template> {
+	return Object.fromEntries(
+		kinds.map((kind): [Kind, Template] => [kind, (now, context) => event(kind, now, context)]),
+	) as Record<Kind, Template>;
+}
+
 /** A request as the provider would send it. */
 export interface SignedRequest {
 	headers: Record<string, string>;

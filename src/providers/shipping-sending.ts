@@ -8,7 +8,8 @@
  * Trust boundary: none; everything here is test data.
  */
 /** The kinds of event the CLI sends for every carrier provider. */
-export type ShippingKind = "in_transit" | "delivered" | "exception";
+export const shippingKinds = ["in_transit", "delivered", "exception"] as const;
+export type ShippingKind = (typeof shippingKinds)[number];
 
 /**
  * The parcel the CLI's events are about unless `--tracking` names another: the first demo shipment

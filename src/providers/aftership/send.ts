@@ -8,7 +8,7 @@
  * AFTERSHIP_WEBHOOK_SECRET.
  */
 import { createHash, createHmac, randomUUID } from "node:crypto";
-import { onlyEvent, type ProviderSender, type SendContext, type Template } from "../sending";
+import { onlyEvent, type ProviderSender, type SendContext, templatesOf } from "../sending";
 import {
 	carrierTrackingPage,
 	estimatedDelivery,
@@ -16,6 +16,7 @@ import {
 	parcelOf,
 	type Scan,
 	type ShippingKind,
+	shippingKinds,
 } from "../shipping-sending";
 
 /** Each stage's tag and subtag (https://www.aftership.com/docs/tracking/2025-04/enum/delivery-sub-statuses). */
@@ -87,11 +88,7 @@ function event(kind: ShippingKind, now: number, context: SendContext) {
 	};
 }
 
-const templates: Record<ShippingKind, Template> = {
-	in_transit: (now, context) => event("in_transit", now, context),
-	delivered: (now, context) => event("delivered", now, context),
-	exception: (now, context) => event("exception", now, context),
-};
+const templates = templatesOf(shippingKinds, event);
 
 export const sender: ProviderSender = {
 	templates,

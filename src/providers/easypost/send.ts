@@ -7,8 +7,16 @@
  * the hex HMAC-SHA256 of the body keyed with NFKD(EASYPOST_WEBHOOK_SECRET).
  */
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { onlyEvent, type ProviderSender, type SendContext, type Template } from "../sending";
-import { estimatedDelivery, isoSeconds, journey, parcelOf, type Scan, type ShippingKind } from "../shipping-sending";
+import { onlyEvent, type ProviderSender, type SendContext, templatesOf } from "../sending";
+import {
+	estimatedDelivery,
+	isoSeconds,
+	journey,
+	parcelOf,
+	type Scan,
+	type ShippingKind,
+	shippingKinds,
+} from "../shipping-sending";
 
 /** EasyPost's name of a carrier (its `carrier` field), from the CLI's lower-case key. */
 const carrierNames: Record<string, string> = { ups: "UPS", usps: "USPS", fedex: "FedEx", dhl: "DHLExpress" };
@@ -80,11 +88,7 @@ function event(kind: ShippingKind, now: number, context: SendContext) {
 	};
 }
 
-const templates: Record<ShippingKind, Template> = {
-	in_transit: (now, context) => event("in_transit", now, context),
-	delivered: (now, context) => event("delivered", now, context),
-	exception: (now, context) => event("exception", now, context),
-};
+const templates = templatesOf(shippingKinds, event);
 
 export const sender: ProviderSender = {
 	templates,

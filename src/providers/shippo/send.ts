@@ -7,7 +7,7 @@
  * token (`?token=` SHIPPO_WEBHOOK_TOKEN), which the CLI never prints.
  */
 import { randomBytes } from "node:crypto";
-import { onlyEvent, type ProviderSender, type SendContext, type Template } from "../sending";
+import { onlyEvent, type ProviderSender, type SendContext, templatesOf } from "../sending";
 import {
 	carrierTrackingPage,
 	estimatedDelivery,
@@ -16,6 +16,7 @@ import {
 	parcelOf,
 	type Scan,
 	type ShippingKind,
+	shippingKinds,
 } from "../shipping-sending";
 
 /** Each stage's status and substatus (https://docs.goshippo.com/docs/tracking/tracking). */
@@ -80,11 +81,7 @@ function event(kind: ShippingKind, now: number, context: SendContext) {
 	};
 }
 
-const templates: Record<ShippingKind, Template> = {
-	in_transit: (now, context) => event("in_transit", now, context),
-	delivered: (now, context) => event("delivered", now, context),
-	exception: (now, context) => event("exception", now, context),
-};
+const templates = templatesOf(shippingKinds, event);
 
 export const sender: ProviderSender = {
 	templates,
