@@ -1,17 +1,19 @@
 /**
  * Test helper: a provider's API (Stripe's, Clerk's) mocked at the network edge, the Worker's outbound
- * `fetch`, as test/support/resend-api.ts mocks Resend's: requests to the given origin are answered by
+ * `fetch` (test/support/resend-api.ts builds Resend's on it): requests to the given origin are answered by
  * the test and recorded; every other request (the database's SQL endpoint) goes on unchanged. A
  * plain replacement of the global `fetch`, put back after each test.
  */
 import { afterEach } from "vitest";
 
-/** A GET the provider received. */
+/** A request the provider received. */
 export interface ApiCall {
 	url: URL;
 	method: string;
 	/** Header names lower-cased. */
 	headers: Record<string, string>;
+	/** The request's body as text ("" for none). */
+	body: string;
 }
 
 export interface ApiMock {
@@ -40,6 +42,7 @@ export function mockApi(origin: string, answer: (call: ApiCall, n: number) => Re
 			url: new URL(request.url),
 			method: request.method,
 			headers: Object.fromEntries(request.headers),
+			body: await request.text(),
 		};
 		calls.push(call);
 		return answer(call, calls.length);

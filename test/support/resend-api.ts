@@ -1,5 +1,5 @@
 /**
- * Test helper: Resend's API mocked at the network edge, the Worker's outbound `fetch`. Requests to
+ * Test helper: Resend's API mocked at the network edge (test/support/provider-api.ts). Requests to
  * https://api.resend.com/ are answered by the test (and recorded as Resend would receive them);
  * every other request (the database's SQL endpoint) goes on unchanged.
  *
@@ -8,7 +8,7 @@
  * Worker's own calls. A plain function rather than `vi.spyOn`: test/support/deliver.ts `observe()`
  * spies on `fetch` itself (to count database requests), and two spies on one property would be one.
  */
-import { afterEach } from "vitest";
+import { mockApi } from "./provider-api";
 
 /** A request Resend received, as Resend reads it. */
 export interface ResendCall {
@@ -31,35 +31,20 @@ export interface ResendMock {
 	restore(): void;
 }
 
-let installed: (() => void)[] = [];
-afterEach(() => {
-	for (const restore of installed.reverse()) restore();
-	installed = [];
-});
-
 /** Answers Resend's API with `answer` (called with each request and its 1-based number) until the test ends. */
 export function mockResend(answer: (call: ResendCall, n: number) => Response | Promise<Response>): ResendMock {
 	const calls: ResendCall[] = [];
-	const previous = globalThis.fetch;
-	const mocked: typeof fetch = async (input, init) => {
-		const url = input instanceof Request ? input.url : String(input);
-		if (!url.startsWith("https://api.resend.com/")) return previous(input, init);
-		const request = new Request(input, init);
-		const call: ResendCall = {
-			url: request.url,
-			method: request.method,
-			headers: Object.fromEntries(request.headers),
-			body: (await request.json()) as ResendCall["body"],
+	const mock = mockApi("https://api.resend.com", (call) => {
+		const resendCall: ResendCall = {
+			url: call.url.href,
+			method: call.method,
+			headers: call.headers,
+			body: JSON.parse(call.body) as ResendCall["body"],
 		};
-		calls.push(call);
-		return answer(call, calls.length);
-	};
-	globalThis.fetch = mocked;
-	const restore = () => {
-		if (globalThis.fetch === mocked) globalThis.fetch = previous;
-	};
-	installed.push(restore);
-	return { calls, restore };
+		calls.push(resendCall);
+		return answer(resendCall, calls.length);
+	});
+	return { calls, restore: mock.restore };
 }
 
 /** Resend's answer to an accepted email: `{"id": …}`. */
