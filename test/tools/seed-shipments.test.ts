@@ -5,51 +5,21 @@
  * them), the late shipment recorded 2 minutes ahead, its tracking number printed; a re-run resets
  * the orders, their shipments, payments and notifications, whatever carriers' events wrote.
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { demoParcel } from "../../src/providers/shipping-sending.ts";
 import { demoShipments, lateShipment } from "../../tools/db/demo-shipments.ts";
-import { type LocalDatabase, startLocalDatabase } from "../../tools/db/local-database.ts";
+import { seedRun } from "../support/seed-run.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const read = ["PORT", "BRIDGE_PORT", "PGLITE_PORT"];
-const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !read.includes(name)));
-
-let local: LocalDatabase;
-let client: pg.Client;
-
-beforeAll(async () => {
-	local = await startLocalDatabase({ port: 0, pglitePort: 0 });
-	client = new pg.Client({ connectionString: local.pgliteUrl });
-	await client.connect();
-});
-afterAll(async () => {
-	await client?.end();
-	await local?.stop();
-});
-
-function seed() {
-	const bridgePort = new URL(local.workerUrl).port;
-	return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-		execFile(
-			process.execPath,
-			["tools/db/seed.ts", "--bridge-port", bridgePort],
-			{ cwd: root, env, timeout: 30_000 },
-			(error, stdout, stderr) => {
-				if (error && typeof error.code !== "number") reject(error);
-				else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-			},
-		);
-	});
-}
+const run = seedRun();
+const seed = run.seed;
+/** The client on the seeded database (a getter: it exists once the tests run). */
+const db = () => run.client();
 
 const orderIds = demoShipments.map((shipment) => shipment.orderId);
 
 /** The demo shipments, with how far ahead of the database's clock each was recorded (seconds). */
 async function shipmentRows() {
-	const { rows } = await client.query(
+	const { rows } = await db().query(
 		`select s.*, extract(epoch from s.created_at - now())::float as ahead_seconds
 		 from shipments s where s.id = any($1) order by s.id`,
 		[demoShipments.map((shipment) => shipment.id)],
@@ -58,7 +28,7 @@ async function shipmentRows() {
 }
 
 async function orderRows() {
-	const { rows } = await client.query(
+	const { rows } = await db().query(
 		"select id, user_id, status, payment_status, shipping_status, amount_total, paid_at from orders where id = any($1) order by id",
 		[orderIds],
 	);
@@ -66,9 +36,7 @@ async function orderRows() {
 }
 
 const count = async (table: string) =>
-	Number(
-		(await client.query(`select count(*) from ${table} where order_id = any($1)`, [orderIds])).rows[0]?.count ?? -1,
-	);
+	Number((await db().query(`select count(*) from ${table} where order_id = any($1)`, [orderIds])).rows[0]?.count ?? -1);
 
 describe("npm run db:seed: the shipped demo orders", () => {
 	it("writes paid orders with a pending shipment each, one recorded 2 minutes ahead, and prints its tracking number", async () => {
@@ -125,7 +93,7 @@ describe("npm run db:seed: the shipped demo orders", () => {
 		await seed();
 		const seeded = { orders: await orderRows(), shipments: await shipmentRows() };
 		// what carriers' events (or a developer) could leave
-		await client.query(
+		await db().query(
 			`update shipments set status = 'delivered', status_detail = 'arrived_at_destination',
 			   last_checkpoint = '{"time":"2026-01-01T00:00:00.000Z","location":null,"message":"Delivered"}',
 			   estimated_delivery_at = now(), delivered_at = now(), exception_reason = 'x', tracking_url = 'https://t.example',
@@ -134,15 +102,15 @@ describe("npm run db:seed: the shipped demo orders", () => {
 			 where id = any($1)`,
 			[demoShipments.map((shipment) => shipment.id)],
 		);
-		await client.query(
+		await db().query(
 			"update orders set shipping_status = 'delivered', payment_status = 'refunded' where id = any($1)",
 			[orderIds],
 		);
-		await client.query(
+		await db().query(
 			"insert into notifications (kind, order_id, recipient) select 'delivered', unnest($1::text[]), null",
 			[orderIds],
 		);
-		await client.query("delete from order_payments where order_id = any($1)", [orderIds]);
+		await db().query("delete from order_payments where order_id = any($1)", [orderIds]);
 		expect(await count("notifications")).toBe(orderIds.length);
 
 		expect((await seed()).code).toBe(0);

@@ -4,50 +4,20 @@
  * the events that lead there, the orders the send templates aim at, and a re-run that resets every
  * column of every demo order, whatever webhooks wrote there.
  */
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { orderShippingStatuses, orderStatuses } from "../../src/db/schema.ts";
 import { exampleOrders } from "../../tools/db/demo-rows.ts";
-import { type LocalDatabase, startLocalDatabase } from "../../tools/db/local-database.ts";
+import { seedRun } from "../support/seed-run.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const read = ["PORT", "BRIDGE_PORT", "PGLITE_PORT"];
-const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !read.includes(name)));
-
-let local: LocalDatabase;
-let client: pg.Client;
-
-beforeAll(async () => {
-	local = await startLocalDatabase({ port: 0, pglitePort: 0 });
-	client = new pg.Client({ connectionString: local.pgliteUrl });
-	await client.connect();
-});
-afterAll(async () => {
-	await client?.end();
-	await local?.stop();
-});
-
-function seed() {
-	const bridgePort = new URL(local.workerUrl).port;
-	return new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-		execFile(
-			process.execPath,
-			["tools/db/seed.ts", "--bridge-port", bridgePort],
-			{ cwd: root, env, timeout: 30_000 },
-			(error, stdout, stderr) => {
-				if (error && typeof error.code !== "number") reject(error);
-				else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-			},
-		);
-	});
-}
+const run = seedRun();
+const seed = run.seed;
+/** The client on the seeded database (a getter: it exists once the tests run). */
+const db = () => run.client();
 
 type Order = Record<string, unknown> & { id: string; status: string; amount_total: string };
 
 async function demoOrders(): Promise<Order[]> {
-	const { rows } = await client.query("select * from orders where id like 'order_demo_%' order by id");
+	const { rows } = await db().query("select * from orders where id like 'order_demo_%' order by id");
 	return rows;
 }
 
@@ -111,7 +81,7 @@ describe("npm run db:seed", () => {
 		const seeded = await demoOrders();
 		// What webhooks (or a developer) could leave: every column but the id changed (`status`, generated,
 		// through the two it is computed from).
-		const { rows: columns } = await client.query<{ column_name: string; data_type: string; is_generated: string }>(
+		const { rows: columns } = await db().query<{ column_name: string; data_type: string; is_generated: string }>(
 			"select column_name, data_type, is_generated from information_schema.columns where table_name = 'orders' and column_name <> 'id'",
 		);
 		const written = columns.filter((column) => column.is_generated !== "ALWAYS");
@@ -128,7 +98,7 @@ describe("npm run db:seed", () => {
 			if (type.startsWith("timestamp")) return `${column} = '2000-01-01T00:00:00Z'`;
 			throw new Error(`orders.${column}: a ${type} column this test does not know how to change`);
 		});
-		await client.query(`update orders set ${dirty.join(", ")} where id like 'order_demo_%'`);
+		await db().query(`update orders set ${dirty.join(", ")} where id like 'order_demo_%'`);
 		const changed = await demoOrders();
 		for (const [index, order] of changed.entries()) {
 			for (const { column_name: column } of columns) {
