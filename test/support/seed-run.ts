@@ -13,7 +13,9 @@ import { type LocalDatabase, startLocalDatabase } from "../../tools/db/local-dat
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const read = ["PORT", "BRIDGE_PORT", "PGLITE_PORT"];
-const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !read.includes(name)));
+const env = Object.fromEntries(
+	Object.entries(process.env).filter(([name]) => !read.includes(name)),
+) as NodeJS.ProcessEnv;
 
 export interface SeedRun {
 	/** A client on the database (once the file's tests run). */
